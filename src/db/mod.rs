@@ -1,0 +1,159 @@
+//! The database: a connection pool over the private cluster or a server given by URL, the
+//! migrations, and (in submodules) one module of queries per aggregate.
+//!
+//! Queries are built at run time (`sqlx::query`, not `query!`) so that building the crate never
+//! needs a live database; every value is bound, and SQL text lives only under this module and the
+//! layer registry.
+
+pub mod admin_units;
+pub mod cluster;
+pub mod health;
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+
+use crate::config::DbConfig;
+use cluster::Cluster;
+
+/// The name of the service's database in the private cluster.
+pub const DATABASE: &str = "antq";
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// An open database: the pool, and the private cluster when we use one.
+#[derive(Debug)]
+pub struct Database {
+    /// Connections for request handlers.
+    pub pool: PgPool,
+    cluster: Option<Cluster>,
+}
+
+impl Database {
+    /// Connects (starting the private cluster first when no URL is configured), creates the
+    /// database if it is missing, checks PostGIS is installed and applies the migrations.
+    ///
+    /// # Errors
+    /// The cluster cannot start, the server cannot be reached, PostGIS is missing, or a
+    /// migration fails.
+    pub async fn open(config: &DbConfig) -> anyhow::Result<Self> {
+        let db = if let Some(url) = &config.database_url {
+            let options =
+                url.parse::<PgConnectOptions>().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+            let pool = pool(options, config.pool_size).await.context("cannot connect to the database")?;
+            Self { pool, cluster: None }
+        } else {
+            let dir = config.data_dir.clone();
+            let cluster = tokio::task::spawn_blocking(move || {
+                let mut cluster = Cluster::new(&dir)?;
+                cluster.acquire()?;
+                Ok::<_, cluster::ClusterError>(cluster)
+            })
+            .await??;
+            match connect_private(&cluster, config.pool_size).await {
+                Ok(pool) => Self { pool, cluster: Some(cluster) },
+                Err(e) => {
+                    leave(cluster).await;
+                    return Err(e);
+                }
+            }
+        };
+        // From here on, a failure must still release the cluster.
+        if let Err(e) = db.prepare().await {
+            db.close().await;
+            return Err(e);
+        }
+        Ok(db)
+    }
+
+    async fn prepare(&self) -> anyhow::Result<()> {
+        require_postgis(&self.pool).await?;
+        MIGRATOR.run(&self.pool).await.context("applying the migrations failed")?;
+        Ok(())
+    }
+
+    /// Closes the pool and leaves the private cluster (stopping it if we were its last user).
+    pub async fn close(mut self) {
+        self.pool.close().await;
+        if let Some(cluster) = self.cluster.take() {
+            leave(cluster).await;
+        }
+    }
+
+    /// Whether the service runs on its private cluster (rather than a server given by URL).
+    #[must_use]
+    pub fn is_private(&self) -> bool {
+        self.cluster.is_some()
+    }
+}
+
+/// A pool that notices a restarted server by itself: each connection is checked before use, and
+/// waiting for one is bounded so a dead server yields a quick 503, not a hang.
+///
+/// # Errors
+/// The first connection cannot be made.
+pub async fn pool(options: PgConnectOptions, size: u32) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(Duration::from_secs(3))
+        .idle_timeout(Duration::from_mins(5))
+        .test_before_acquire(true)
+        .connect_with(options.application_name("antq"))
+        .await
+}
+
+/// Stops using the private cluster, stopping it if we were its last user.
+async fn leave(mut cluster: Cluster) {
+    match tokio::task::spawn_blocking(move || cluster.release()).await {
+        Ok(Ok(true)) => tracing::info!("private PostgreSQL cluster stopped"),
+        Ok(Ok(false)) => tracing::info!("private PostgreSQL cluster left running for its other users"),
+        Ok(Err(e)) => tracing::error!(error = %e, "stopping the private PostgreSQL cluster failed"),
+        Err(e) => tracing::error!(error = %e, "stopping the private PostgreSQL cluster panicked"),
+    }
+}
+
+/// Creates the service database in the private cluster on first use, then connects to it.
+async fn connect_private(cluster: &Cluster, size: u32) -> anyhow::Result<PgPool> {
+    let mut conn = cluster
+        .connect_options("postgres")
+        .connect()
+        .await
+        .context("cannot connect to the private cluster")?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(DATABASE)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        // The name is our constant, never user text; CREATE DATABASE takes no bind parameters.
+        match sqlx::query("create database antq").execute(&mut conn).await {
+            // Another antq starting at the same moment created it first.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+            other => {
+                other.context("cannot create the database")?;
+            }
+        }
+    }
+    conn.close().await?;
+    pool(cluster.connect_options(DATABASE), size).await.context("cannot connect to the database")
+}
+
+/// PostGIS must be installed on the server before the migrations can create the extension; say
+/// which Debian package brings it rather than failing inside a migration.
+async fn require_postgis(pool: &PgPool) -> anyhow::Result<()> {
+    let (available, major): (bool, i32) = sqlx::query_as(
+        "select exists (select 1 from pg_available_extensions where name = 'postgis'),
+                current_setting('server_version_num')::int / 10000",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !available {
+        bail!(
+            "PostGIS is not installed for PostgreSQL {major}. Install it with \
+             `apt-get install -y postgresql-{major}-postgis-3` (as root) and start antq again"
+        );
+    }
+    Ok(())
+}

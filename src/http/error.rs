@@ -1,0 +1,108 @@
+//! One error type for every handler, mapped to a status and a JSON body at the edge.
+//!
+//! The body follows the OGC API exception shape, `{"code": ..., "description": ...}`. A 5xx is
+//! logged in full and answered with a generic description: database text never reaches a client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// `Result` with [`ApiError`] as the default error.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed; the message names the parameter or field.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid credentials were sent.
+    #[error("authentication required")]
+    Unauthorized,
+    /// Authenticated, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The named thing does not exist (or the caller may not know it does).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with the data (a constraint, a stale version).
+    #[error("{0}")]
+    Conflict(String),
+    /// The content is well-formed but cannot be accepted; the message says why.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// The database does not answer.
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable,
+    /// Anything else: logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// The HTTP status for this error.
+    #[must_use]
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Unprocessable(_) => "unprocessable",
+            Self::Unavailable => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            // The pool could not hand out a live connection: the server is down or restarting.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable,
+            sqlx::Error::Database(ref db) if is_unavailable(db.code().as_deref()) => Self::Unavailable,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown).
+fn is_unavailable(code: Option<&str>) -> bool {
+    code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<sqlx::Error>() {
+            Ok(db) => db.into(),
+            Err(other) => Self::Internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        match &self {
+            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            Self::Unavailable => tracing::warn!("database unavailable"),
+            _ => {}
+        }
+        (status, Json(json!({ "code": self.code(), "description": self.to_string() }))).into_response()
+    }
+}

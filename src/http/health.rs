@@ -1,0 +1,44 @@
+//! `GET /health`: whether the service can reach its database, and which versions it runs.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::AppState;
+use crate::db;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+/// 200 with the versions while the database answers; 503 with a reason while it does not. The
+/// pool reconnects by itself, so the answer returns to 200 when the database does.
+async fn health(State(state): State<AppState>) -> Response {
+    let versions = tokio::time::timeout(Duration::from_secs(5), db::health::versions(&state.pool)).await;
+    match versions {
+        Ok(Ok(v)) => Json(json!({
+            "status": "ok",
+            "service": env!("CARGO_PKG_VERSION"),
+            "postgres": v.postgres,
+            "postgis": v.postgis,
+            "database": if state.private_cluster { "private cluster" } else { "server" },
+        }))
+        .into_response(),
+        failed => {
+            if let Ok(Err(e)) = failed {
+                tracing::warn!(error = %e, "health check: database error");
+            }
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "reason": "the database does not answer" })),
+            )
+                .into_response()
+        }
+    }
+}

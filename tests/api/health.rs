@@ -1,0 +1,49 @@
+//! `GET /health` tells whether the database answers, and recovers by itself.
+
+use std::time::{Duration, Instant};
+
+use antq_atlas::config::DbConfig;
+use antq_atlas::db::Database;
+use antq_atlas::db::cluster::Cluster;
+use axum::http::StatusCode;
+
+use crate::support::{app, get_json, test_db};
+
+#[tokio::test]
+async fn health_reports_postgres_and_postgis_versions() {
+    let db = test_db().await;
+    let (status, body) = get_json(&app(db.pool), "/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    assert!(body["postgres"].as_str().is_some_and(|v| v.split('.').count() == 2), "{body}");
+    assert!(body["postgis"].as_str().is_some_and(|v| v.starts_with("3.")), "{body}");
+}
+
+#[tokio::test]
+async fn health_is_503_while_the_cluster_is_stopped_and_200_after_it_restarts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("pg");
+    let config = DbConfig { database_url: None, data_dir: dir.clone(), pool_size: 2 };
+    let database = Database::open(&config).await.expect("open the private cluster");
+    let app = app(database.pool.clone());
+    assert_eq!(get_json(&app, "/health").await.0, StatusCode::OK);
+
+    let outside = Cluster::new(&dir).expect("cluster handle");
+    outside.stop().expect("stop the cluster");
+    let (status, body) = get_json(&app, "/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["status"], "unavailable");
+    assert!(body["reason"].as_str().is_some_and(|r| !r.is_empty()));
+
+    outside.ensure_running().expect("start it again");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    while Instant::now() < deadline && status != StatusCode::OK {
+        status = get_json(&app, "/health").await.0;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "health did not recover within 15 s");
+
+    database.close().await;
+    assert!(!outside.is_running(), "the last user stops the cluster");
+}
