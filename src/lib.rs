@@ -6,6 +6,7 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod layers;
 
 use std::sync::Arc;
 use std::time::Duration;

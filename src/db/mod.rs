@@ -101,7 +101,8 @@ pub async fn pool(options: PgConnectOptions, size: u32) -> Result<PgPool, sqlx::
         .acquire_timeout(Duration::from_secs(3))
         .idle_timeout(Duration::from_mins(5))
         .test_before_acquire(true)
-        .connect_with(options.application_name("antq"))
+        // UTC sessions: every timestamp leaves the database in one zone, whatever the server's default.
+        .connect_with(options.application_name("antq").options([("timezone", "UTC")]))
         .await
 }
 

@@ -3,5 +3,6 @@
 
 mod cluster;
 mod health;
+mod layers;
 mod schema;
 mod support;

@@ -128,3 +128,70 @@ pub async fn get_json(app: &Router, uri: &str) -> (StatusCode, serde_json::Value
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
 }
+
+/// Sends a GET with `headers` and returns the whole response: status, headers, body bytes.
+pub async fn get_raw(
+    app: &Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = Request::get(uri);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response =
+        app.clone().oneshot(request.body(Body::empty()).expect("request")).await.expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    (status, headers, bytes)
+}
+
+/// A tiny hand-made Lào Cai: the province as a box, one district, two communes splitting it (the
+/// western one drawn clockwise, to check output rings are turned), 40 key points on a grid with
+/// one a week from 2020-01-06, a border segment with a marker and a post, and a patrol with a
+/// track. Coordinates are round numbers near Lào Cai city so expected answers can be worked out.
+pub async fn seed_small(pool: &sqlx::PgPool) {
+    let statements = [
+        "insert into admin_units (code, level, kind, name, valid_from, population, geom) values
+         ('10', 'province', 'tỉnh', 'Tỉnh Lào Cai', '2004-01-01', 705000,
+          ST_GeomFromText('MULTIPOLYGON(((103.5 21.8,104.7 21.8,104.7 22.9,103.5 22.9,103.5 21.8)))', 4326))",
+        "insert into admin_units (code, level, kind, name, parent_id, valid_from, geom) values
+         ('080', 'district', 'thành phố', 'Thành phố Lào Cai', (select id from admin_units where code = '10'), '2004-01-01',
+          ST_GeomFromText('MULTIPOLYGON(((103.9 22.4,104.1 22.4,104.1 22.6,103.9 22.6,103.9 22.4)))', 4326))",
+        "insert into admin_units (code, level, kind, name, parent_id, valid_from, population, geom) values
+         ('02635', 'commune', 'phường', 'Phường Duyên Hải', (select id from admin_units where code = '080'), '2004-01-01', 12000,
+          ST_GeomFromText('MULTIPOLYGON(((103.9 22.4,103.9 22.6,104.0 22.6,104.0 22.4,103.9 22.4)))', 4326)),
+         ('02644', 'commune', 'phường', 'Phường Cốc Lếu', (select id from admin_units where code = '080'), '2004-01-01', 15000,
+          ST_GeomFromText('MULTIPOLYGON(((104.0 22.4,104.1 22.4,104.1 22.6,104.0 22.6,104.0 22.4)))', 4326))",
+        "insert into designations (unit_id, kind, decision, decided_on, valid_from)
+         select id, 'key_security', '1579/QĐ-BCA-V28', '2011-05-11', '2011-05-11' from admin_units where code = '02644'",
+        "insert into key_points (code, category, severity, observed_at, location, description)
+         select 'KP-' || g, case when g % 2 = 0 then 'smuggling' else 'drugs' end, 1 + g % 5,
+                timestamptz '2020-01-06 09:00:00+07' + (g - 1) * interval '7 days',
+                ST_SetSRID(ST_Point(103.905 + ((g - 1) % 8) * 0.025, 22.41 + ((g - 1) / 8) * 0.04), 4326),
+                case when g = 1 then '<img src=x onerror=alert(1)>' else 'điểm ' || g end
+         from generate_series(1, 40) g",
+        "insert into border_posts (code, name, geom) values ('DBP-1', 'Đồn Biên phòng Cửa khẩu Quốc tế Lào Cai',
+          ST_SetSRID(ST_Point(103.97, 22.5), 4326))",
+        "insert into border_segments (code, name, post_id, official_length_m, geom) values
+         ('BS-1', 'Đoạn Lào Cai', (select id from border_posts), 15000,
+          ST_GeomFromText('LINESTRING(103.9 22.55,104.0 22.52,104.1 22.58)', 4326))",
+        "insert into border_markers (number, segment_id, geom) values ('92', (select id from border_segments),
+          ST_SetSRID(ST_Point(104.0, 22.52), 4326))",
+        "insert into patrols (code, kind, units, planned_route, planned_start, planned_end) values
+         ('TT-1', 'joint', '{DBP-1,CA phường Cốc Lếu}', ST_GeomFromText('LINESTRING(103.9 22.55,104.0 22.52)', 4326),
+          '2020-03-01 07:00:00+07', '2020-03-01 17:00:00+07')",
+        "insert into patrol_tracks (patrol_id, geom, point_times, started_at, ended_at)
+         select id, ST_GeomFromText('LINESTRING(103.9 22.55,103.95 22.54,104.0 22.52)', 4326),
+                array[timestamptz '2020-03-01 07:05:00+07', '2020-03-01 08:00:00+07', '2020-03-01 09:10:00+07'],
+                '2020-03-01 07:05:00+07', '2020-03-01 09:10:00+07'
+         from patrols",
+    ];
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+}

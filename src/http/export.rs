@@ -1,0 +1,41 @@
+//! Exports of any layer as a file download, streamed from the database.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::ogc::{pairs, readable};
+use super::{ApiError, AppState, Result, Scope};
+use crate::layers::params::{self, today};
+use crate::layers::writers::{self, Format};
+
+/// `GET /api/v1/collections/{id}/export?f=geojson|csv|kml` with the same filters as items.
+pub async fn export(
+    State(state): State<AppState>,
+    Scope(scope): Scope,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    let layer = readable(&id, &scope)?;
+    let pairs = pairs(raw.as_deref())?;
+    let parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
+    let format = match parsed.rest.first() {
+        Some(&(_, f)) => Format::parse(f).ok_or_else(|| {
+            ApiError::BadRequest(format!("f: '{f}' is not an export format; use geojson, csv or kml"))
+        })?,
+        None => return Err(ApiError::BadRequest("f: required; use geojson, csv or kml".into())),
+    };
+    let date = parsed.filters.as_of.unwrap_or_else(today);
+    let filename = format!("{}_{}.{}", layer.id, date.format("%Y%m%d"), format.extension());
+    let chunks = writers::export(state.pool.clone(), layer, parsed.filters, scope, format);
+    let mut response = Response::new(Body::from_stream(ReceiverStream::new(chunks)));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}

@@ -1,0 +1,87 @@
+//! Vector tiles and their TileJSON, for every layer of the registry.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::cache;
+use super::ogc::{base_url, pairs, readable, visibility};
+use super::{ApiError, AppState, Result, Scope};
+use crate::layers::params::{self, Filters};
+use crate::layers::query;
+use crate::layers::tiles::{self, MAX_ZOOM, TileCoord};
+use crate::layers::{Layer, PropType};
+
+const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+fn tile_filters(layer: &'static Layer, pairs: &[(String, String)]) -> Result<Filters> {
+    let parsed = params::parse_filters(layer, pairs, &[]).map_err(|e| ApiError::BadRequest(e.0))?;
+    if parsed.filters.bbox.is_some() {
+        return Err(ApiError::BadRequest("bbox: a tile is its own bounding box".into()));
+    }
+    Ok(parsed.filters)
+}
+
+/// `GET /api/v1/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}`: 200 with a tile, 204 when
+/// it is empty, 400 for a tile that cannot exist.
+pub async fn tile(
+    State(state): State<AppState>,
+    super::Scope(scope): Scope,
+    Path((id, z, y, x)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let layer = readable(&id, &scope)?;
+    let number = |name: &str, v: &str| {
+        v.parse::<u32>().map_err(|_| ApiError::BadRequest(format!("tile {name} '{v}' is not a whole number")))
+    };
+    let coord = TileCoord::new_checked(number("zoom", &z)?, number("column", &x)?, number("row", &y)?)
+        .map_err(|e| ApiError::BadRequest(e.0))?;
+    let filters = tile_filters(layer, &pairs(raw.as_deref())?)?;
+    match tiles::tile(&state.pool, layer, coord, &filters, &scope).await? {
+        Some(bytes) => Ok(cache::respond(&headers, bytes, MVT, visibility(layer))),
+        None => Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "no-cache")]).into_response()),
+    }
+}
+
+/// `GET /api/v1/collections/{id}/tiles/WebMercatorQuad/tilejson.json` (TileJSON 3.0); the
+/// tile URLs carry the same filters as this request.
+pub async fn tilejson(
+    State(state): State<AppState>,
+    Scope(scope): Scope,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let layer = readable(&id, &scope)?;
+    let pairs = pairs(raw.as_deref())?;
+    tile_filters(layer, &pairs)?;
+    let bbox = query::extent(&state.pool, layer, &scope).await?.bbox;
+    let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let sep = if qs.is_empty() { "" } else { "?" };
+    let fields: serde_json::Map<String, serde_json::Value> = layer
+        .properties
+        .iter()
+        .map(|p| {
+            let ty = match p.ty {
+                PropType::Integer | PropType::Number => "Number",
+                PropType::Boolean => "Boolean",
+                _ => "String",
+            };
+            (p.name.to_owned(), json!(ty))
+        })
+        .collect();
+    let body = json!({
+        "tilejson": "3.0.0",
+        "name": layer.id,
+        "description": layer.title_vi,
+        "scheme": "xyz",
+        "tiles": [format!("{}/collections/{}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}{sep}{qs}", base_url(&headers), layer.id)],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bbox.unwrap_or([-180.0, -85.05, 180.0, 85.05]),
+        "vector_layers": [{ "id": layer.id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM }],
+    });
+    Ok(cache::respond(&headers, body.to_string().into_bytes(), "application/json", visibility(layer)))
+}

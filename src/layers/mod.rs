@@ -1,0 +1,200 @@
+//! The layer registry: every map layer (an OGC "collection") is one declaration here, and one
+//! generic machinery serves all of them as GeoJSON items, vector tiles and exports.
+//!
+//! A layer's SQL source is a `select` that yields an id column, a `geom` column in SRID 4326 and
+//! its properties; temporal layers read the "as of" date as `$1`. Filters are composed around
+//! that source (see [`query`]) from identifiers declared here and bound values, never from
+//! request text.
+
+mod catalog;
+pub mod params;
+pub mod query;
+pub mod tiles;
+pub mod writers;
+
+use serde::Serialize;
+
+pub use catalog::LAYERS;
+
+/// Who may see a layer. Ordered: a caller cleared for `Restricted` may read all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sensitivity {
+    /// Boundaries and the border: may be opened to anonymous readers by configuration.
+    Public,
+    /// Designations, models, statistics: any signed-in user.
+    Internal,
+    /// Key points, patrols and tracks: analysts and above, editors and patrol users within
+    /// their jurisdiction.
+    Restricted,
+}
+
+/// The geometry type a layer serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum GeometryType {
+    /// Points.
+    Point,
+    /// Lines.
+    LineString,
+    /// (Multi)polygons.
+    MultiPolygon,
+}
+
+impl GeometryType {
+    /// Polygons are simplified with the zoom level; points and lines are served as stored.
+    #[must_use]
+    pub fn is_polygon(self) -> bool {
+        self == Self::MultiPolygon
+    }
+}
+
+/// The type of a property, which decides how filter values are parsed and bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropType {
+    /// Text.
+    Text,
+    /// Whole number.
+    Integer,
+    /// Decimal number.
+    Number,
+    /// true / false.
+    Boolean,
+    /// Calendar date (`YYYY-MM-DD`).
+    Date,
+    /// Instant (RFC 3339).
+    Timestamp,
+}
+
+impl PropType {
+    /// JSON Schema type and format, for `/queryables`.
+    #[must_use]
+    pub fn json_schema(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Self::Text => ("string", None),
+            Self::Integer => ("integer", None),
+            Self::Number => ("number", None),
+            Self::Boolean => ("boolean", None),
+            Self::Date => ("string", Some("date")),
+            Self::Timestamp => ("string", Some("date-time")),
+        }
+    }
+}
+
+/// One property of a layer's features.
+#[derive(Debug)]
+pub struct Property {
+    /// Column of the source and key in GeoJSON properties.
+    pub name: &'static str,
+    /// Type of its values.
+    pub ty: PropType,
+    /// Whether clients may filter on it (`?name=value`, CQL2).
+    pub queryable: bool,
+    /// Title in Vietnamese.
+    pub title_vi: &'static str,
+    /// Title in English.
+    pub title_en: &'static str,
+}
+
+/// The time a layer's features carry, for `datetime` filters: an instant or an interval.
+#[derive(Debug)]
+pub struct TimeColumns {
+    /// Column of the instant, or of the start of the interval.
+    pub start: &'static str,
+    /// Column of the end of the interval (`None`: features are instants).
+    pub end: Option<&'static str>,
+}
+
+/// Hints for the web map's default style.
+#[derive(Debug, Serialize)]
+pub struct Style {
+    /// Stroke / marker colour (CSS).
+    pub color: &'static str,
+    /// Fill colour for polygons (CSS), if filled.
+    pub fill: Option<&'static str>,
+    /// Property that colours features by category, if any.
+    pub category_property: Option<&'static str>,
+    /// Whether markers should be clustered.
+    pub cluster: bool,
+    /// Drawn on by default.
+    pub visible: bool,
+}
+
+/// One layer of the registry.
+#[derive(Debug)]
+pub struct Layer {
+    /// Collection id in URLs.
+    pub id: &'static str,
+    /// Title in Vietnamese.
+    pub title_vi: &'static str,
+    /// Title in English.
+    pub title_en: &'static str,
+    /// What the layer shows, in English.
+    pub description: &'static str,
+    /// Who may read it.
+    pub sensitivity: Sensitivity,
+    /// Whether it is part of the border-and-patrol set that patrol users read.
+    pub border_or_patrol: bool,
+    /// The served geometry type.
+    pub geometry: GeometryType,
+    /// The SQL source (see the module documentation).
+    pub source: &'static str,
+    /// Whether the source reads the "as of" date as `$1`.
+    pub temporal: bool,
+    /// The feature id column (unique within the layer).
+    pub id_column: &'static str,
+    /// The time columns for `datetime` filters.
+    pub time: Option<TimeColumns>,
+    /// The properties served.
+    pub properties: &'static [Property],
+    /// Default style hints for the web map.
+    pub style: Style,
+}
+
+impl Layer {
+    /// The property named `name`, if the layer has it.
+    #[must_use]
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+}
+
+/// The layer with collection id `id`.
+#[must_use]
+pub fn find(id: &str) -> Option<&'static Layer> {
+    LAYERS.iter().find(|l| l.id == id)
+}
+
+/// What a caller may read of the layers; the security core derives it from the caller's role.
+#[derive(Debug, Clone)]
+pub struct ReadScope {
+    /// The most sensitive layers the caller may read.
+    pub max_sensitivity: Sensitivity,
+    /// Patrol users read only the border and patrol layers.
+    pub border_and_patrol_only: bool,
+    /// Codes of the admin units whose union bounds the caller's reads of restricted layers;
+    /// `None` reads everywhere.
+    pub jurisdiction: Option<Vec<String>>,
+}
+
+impl ReadScope {
+    /// Reads everything everywhere (analysts and admins; internal jobs).
+    #[must_use]
+    pub fn everything() -> Self {
+        Self { max_sensitivity: Sensitivity::Restricted, border_and_patrol_only: false, jurisdiction: None }
+    }
+
+    /// Whether the caller may read `layer` at all.
+    #[must_use]
+    pub fn may_read(&self, layer: &Layer) -> bool {
+        layer.sensitivity <= self.max_sensitivity && (!self.border_and_patrol_only || layer.border_or_patrol)
+    }
+
+    /// The jurisdiction that bounds reads of `layer`, if any.
+    #[must_use]
+    pub fn jurisdiction_for(&self, layer: &Layer) -> Option<&[String]> {
+        match layer.sensitivity {
+            Sensitivity::Restricted => self.jurisdiction.as_deref(),
+            _ => None,
+        }
+    }
+}

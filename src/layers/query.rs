@@ -1,0 +1,286 @@
+//! SQL around a layer's source: filters, features as GeoJSON, counts.
+//!
+//! The text is composed from the registry's identifiers and `$n` placeholders only; every value
+//! from a request is bound. That is why these are runtime queries (`AssertSqlSafe`): the text
+//! varies with which filters are present, never with what a client typed.
+
+use std::fmt::Write as _;
+
+use futures_util::TryStreamExt;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, PgPool, Postgres};
+
+use super::params::{Filters, Value, today};
+use super::{Layer, PropType, Property, ReadScope};
+
+/// SQL text with its bound values, numbered in order.
+#[derive(Debug, Default)]
+pub struct Sql {
+    /// The text.
+    pub text: String,
+    binds: Vec<Value>,
+}
+
+impl Sql {
+    /// Binds `value` and returns its placeholder.
+    pub fn bind(&mut self, value: Value) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    /// The query, with every value bound.
+    pub fn query(&self) -> Query<'static, Postgres, PgArguments> {
+        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
+        for v in &self.binds {
+            q = match v {
+                Value::Text(s) => q.bind(s.clone()),
+                Value::Int(n) => q.bind(*n),
+                Value::Num(n) => q.bind(*n),
+                Value::Bool(b) => q.bind(*b),
+                Value::Date(d) => q.bind(*d),
+                Value::Time(t) => q.bind(*t),
+                Value::TextList(l) => q.bind(l.clone()),
+            };
+        }
+        q
+    }
+}
+
+/// Starts a query on `layer`: binds the "as of" date as `$1` for temporal sources.
+#[must_use]
+pub fn start(layer: &Layer, filters: &Filters) -> Sql {
+    let mut sql = Sql::default();
+    if layer.temporal {
+        sql.bind(Value::Date(filters.as_of.unwrap_or_else(today)));
+    }
+    sql
+}
+
+/// The `where` conditions for `filters` and the caller's jurisdiction (the source is aliased `l`).
+pub fn conditions(sql: &mut Sql, layer: &Layer, filters: &Filters, scope: &ReadScope) -> String {
+    let mut conds: Vec<String> = Vec::new();
+    if let Some(b) = filters.bbox {
+        let (x0, y0, x1, y1) = (
+            sql.bind(Value::Num(b.min_x)),
+            sql.bind(Value::Num(b.min_y)),
+            sql.bind(Value::Num(b.max_x)),
+            sql.bind(Value::Num(b.max_y)),
+        );
+        // Transform the query envelope, never the column, so the GiST index serves the filter.
+        let envelope = if b.srid == 4326 {
+            format!("ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326)")
+        } else {
+            format!("ST_Transform(ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 3857), 4326)")
+        };
+        conds.push(format!("ST_Intersects(l.geom, {envelope})"));
+    }
+    if let (Some(interval), Some(time)) = (filters.datetime, &layer.time) {
+        let end_col = time.end.unwrap_or(time.start);
+        if let Some(start) = interval.start {
+            let p = sql.bind(Value::Time(start));
+            conds.push(format!("coalesce(l.{end_col}, l.{}) >= {p}", time.start));
+        }
+        if let Some(end) = interval.end {
+            let p = sql.bind(Value::Time(end));
+            conds.push(format!("l.{} < {p}", time.start));
+        }
+    }
+    for (property, value) in &filters.properties {
+        let p = sql.bind(value.clone());
+        conds.push(format!("l.{} = {p}", property.name));
+    }
+    if let Some(codes) = scope.jurisdiction_for(layer) {
+        let p = sql.bind(Value::TextList(codes.to_vec()));
+        conds.push(format!(
+            "exists (select 1 from admin_units j where j.code = any({p}) and j.validity @> current_date
+                     and ST_Intersects(j.geom, l.geom))"
+        ));
+    }
+    if conds.is_empty() { "true".to_owned() } else { conds.join(" and ") }
+}
+
+/// A property as JSON-ready SQL: timestamps in UTC with a `Z`.
+fn json_expr(p: &Property) -> String {
+    match p.ty {
+        PropType::Timestamp => {
+            format!("to_char(l.{} at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", p.name)
+        }
+        _ => format!("l.{}", p.name),
+    }
+}
+
+/// A property as text, for CSV, KML and vector tiles (which have no date type).
+#[must_use]
+pub fn text_expr(p: &Property) -> String {
+    match p.ty {
+        PropType::Timestamp => json_expr(p),
+        _ => format!("l.{}::text", p.name),
+    }
+}
+
+/// How features are written as GeoJSON.
+#[derive(Debug, Clone)]
+pub struct FeatureShape {
+    /// The properties to include (all when `None`).
+    pub properties: Option<Vec<&'static str>>,
+    /// Decimal digits of coordinates.
+    pub precision: u8,
+    /// Simplification tolerance in degrees for polygons (zoom-dependent), if any.
+    pub simplify: Option<f64>,
+}
+
+/// `select <feature as GeoJSON text>` over `l`.
+pub fn feature_select(sql: &mut Sql, layer: &Layer, shape: &FeatureShape) -> String {
+    let mut props = String::new();
+    for p in layer.properties {
+        if shape.properties.as_ref().is_none_or(|only| only.contains(&p.name)) {
+            if !props.is_empty() {
+                props.push_str(", ");
+            }
+            let _ = write!(props, "'{}', {}", p.name, json_expr(p));
+        }
+    }
+    let mut geom = "l.geom".to_owned();
+    if layer.geometry.is_polygon() {
+        if let Some(tolerance) = shape.simplify {
+            geom = format!("ST_SimplifyPreserveTopology({geom}, {})", sql.bind(Value::Num(tolerance)));
+        }
+        // RFC 7946: exterior rings counter-clockwise.
+        geom = format!("ST_ForcePolygonCCW({geom})");
+    }
+    let precision = sql.bind(Value::Int(i64::from(shape.precision)));
+    format!(
+        "select json_build_object('type', 'Feature', 'id', l.{id}, 'geometry', ST_AsGeoJSON({geom}, {precision}::int)::json,
+                'properties', json_build_object({props}))::text",
+        id = layer.id_column
+    )
+}
+
+/// Which page of features, in which order, in which shape.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Features per page.
+    pub limit: u64,
+    /// Features skipped.
+    pub offset: u64,
+    /// Sort keys (property, descending); the id breaks ties so pages never overlap.
+    pub sortby: Vec<(&'static str, bool)>,
+    /// How each feature is written.
+    pub shape: FeatureShape,
+}
+
+/// One page of features, as GeoJSON feature texts.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, fields(layer = layer.id), err)]
+pub async fn items(
+    pool: &PgPool,
+    layer: &Layer,
+    filters: &Filters,
+    scope: &ReadScope,
+    page: &Page,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut sql = start(layer, filters);
+    let select = feature_select(&mut sql, layer, &page.shape);
+    let conds = conditions(&mut sql, layer, filters, scope);
+    let mut order = String::new();
+    for (name, descending) in &page.sortby {
+        let _ = write!(order, "l.{name} {}, ", if *descending { "desc" } else { "asc" });
+    }
+    let limit = sql.bind(Value::Int(i64::try_from(page.limit).unwrap_or(i64::MAX)));
+    let offset = sql.bind(Value::Int(i64::try_from(page.offset).unwrap_or(i64::MAX)));
+    sql.text = format!(
+        "{select} from ({source}) l where {conds} order by {order}l.{id} limit {limit} offset {offset}",
+        source = layer.source,
+        id = layer.id_column
+    );
+    sql.query().fetch(pool).map_ok(|row: PgRow| sqlx::Row::get::<String, _>(&row, 0)).try_collect().await
+}
+
+/// The exact number of features matching the filters.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, fields(layer = layer.id), err)]
+pub async fn count(
+    pool: &PgPool,
+    layer: &Layer,
+    filters: &Filters,
+    scope: &ReadScope,
+) -> Result<i64, sqlx::Error> {
+    let mut sql = start(layer, filters);
+    let conds = conditions(&mut sql, layer, filters, scope);
+    sql.text = format!("select count(*) from ({}) l where {conds}", layer.source);
+    let row = sql.query().fetch_one(pool).await?;
+    Ok(sqlx::Row::get(&row, 0))
+}
+
+/// One feature by id, if it exists and the caller may read it.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, fields(layer = layer.id), err)]
+pub async fn item(
+    pool: &PgPool,
+    layer: &Layer,
+    id: i64,
+    filters: &Filters,
+    scope: &ReadScope,
+    shape: &FeatureShape,
+) -> Result<Option<String>, sqlx::Error> {
+    let mut sql = start(layer, filters);
+    let select = feature_select(&mut sql, layer, shape);
+    let conds = conditions(&mut sql, layer, filters, scope);
+    let id_param = sql.bind(Value::Int(id));
+    sql.text = format!(
+        "{select} from ({source}) l where l.{id_col} = {id_param} and {conds}",
+        source = layer.source,
+        id_col = layer.id_column
+    );
+    let row = sql.query().fetch_optional(pool).await?;
+    Ok(row.map(|r| sqlx::Row::get(&r, 0)))
+}
+
+/// The extent of a layer's features, for collection metadata.
+#[derive(Debug, Clone, Default)]
+pub struct Extent {
+    /// WGS 84 bounding box, `None` for an empty layer.
+    pub bbox: Option<[f64; 4]>,
+    /// First and last times (RFC 3339), for layers with time.
+    pub time: Option<[Option<String>; 2]>,
+}
+
+/// The extent of a layer (WGS 84 bbox) and of its time, for collection metadata.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, fields(layer = layer.id), err)]
+pub async fn extent(pool: &PgPool, layer: &Layer, scope: &ReadScope) -> Result<Extent, sqlx::Error> {
+    let filters = Filters::default();
+    let mut sql = start(layer, &filters);
+    let conds = conditions(&mut sql, layer, &filters, scope);
+    let time = layer.time.as_ref().map_or_else(
+        || "null::text, null::text".to_owned(),
+        |t| {
+            let end = t.end.unwrap_or(t.start);
+            format!(
+                "to_char(min(l.{}) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                 to_char(max(l.{end}) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                t.start
+            )
+        },
+    );
+    sql.text = format!(
+        "select ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
+         from (select ST_Extent(l.geom) e, {time} from ({source}) l where {conds}) x(e, t0, t1)",
+        source = layer.source
+    );
+    let row = sql.query().fetch_one(pool).await?;
+    let bbox: Option<f64> = sqlx::Row::get(&row, 0);
+    let bbox = bbox.map(|x0| [x0, sqlx::Row::get(&row, 1), sqlx::Row::get(&row, 2), sqlx::Row::get(&row, 3)]);
+    let t0: Option<String> = sqlx::Row::get(&row, 4);
+    let t1: Option<String> = sqlx::Row::get(&row, 5);
+    Ok(Extent { bbox, time: layer.time.as_ref().map(|_| [t0, t1]) })
+}

@@ -1,0 +1,293 @@
+//! The layer endpoints (OGC API – Features, vector tiles, exports) over `seed_small`.
+
+use std::collections::HashSet;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::support::{app, get_json, get_raw, seed_small, test_db};
+
+async fn seeded() -> (crate::support::TestDb, axum::Router) {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    let router = app(db.pool.clone());
+    (db, router)
+}
+
+fn ids(body: &Value) -> Vec<i64> {
+    body["features"].as_array().expect("features").iter().map(|f| f["id"].as_i64().expect("id")).collect()
+}
+
+#[tokio::test]
+async fn landing_conformance_and_collections_describe_the_registry() {
+    let (_db, app) = seeded().await;
+    let (status, landing) = get_json(&app, "/api/v1").await;
+    assert_eq!(status, StatusCode::OK);
+    let rels: Vec<&str> =
+        landing["links"].as_array().expect("links").iter().filter_map(|l| l["rel"].as_str()).collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(&rel), "landing page lacks rel={rel}");
+    }
+    let (_, conf) = get_json(&app, "/api/v1/conformance").await;
+    assert!(
+        conf["conformsTo"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| c.ends_with("/conf/geojson")))
+    );
+
+    let (status, body) = get_json(&app, "/api/v1/collections").await;
+    assert_eq!(status, StatusCode::OK);
+    let collections = body["collections"].as_array().expect("collections");
+    let ids: Vec<&str> = collections.iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "provinces",
+            "districts",
+            "communes",
+            "villages",
+            "border_segments",
+            "border_markers",
+            "border_posts",
+            "key_points",
+            "model_sites",
+            "patrol_routes",
+            "patrol_tracks"
+        ]
+    );
+    let communes = &collections[2];
+    assert_eq!(communes["titles"]["vi"], "Xã, phường, thị trấn");
+    let bbox = &communes["extent"]["spatial"]["bbox"][0];
+    assert_eq!(bbox.as_array().map(Vec::len), Some(4));
+    assert!((bbox[0].as_f64().expect("xmin") - 103.9).abs() < 1e-9);
+    let key_points = &collections[7];
+    assert_eq!(key_points["extent"]["temporal"]["interval"][0][0], "2020-01-06T02:00:00Z");
+}
+
+#[tokio::test]
+async fn paging_walks_every_feature_exactly_once_and_number_matched_is_exact() {
+    let (db, app) = seeded().await;
+    let mut url = "/api/v1/collections/key_points/items?limit=7".to_owned();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let (status, body) = get_json(&app, &url).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["numberMatched"], 40);
+        assert_eq!(
+            body["numberReturned"].as_u64(),
+            Some(body["features"].as_array().expect("f").len() as u64)
+        );
+        seen.extend(ids(&body));
+        pages += 1;
+        let next = body["links"].as_array().expect("links").iter().find(|l| l["rel"] == "next");
+        match next {
+            Some(link) => {
+                let href = link["href"].as_str().expect("href");
+                url = href
+                    .split_once("/api/v1")
+                    .map(|(_, rest)| format!("/api/v1{rest}"))
+                    .expect("absolute link");
+            }
+            None => break,
+        }
+    }
+    let expected: Vec<i64> =
+        sqlx::query_scalar("select id from key_points order by id").fetch_all(&db.pool).await.expect("ids");
+    assert_eq!(pages, 6);
+    assert_eq!(seen, expected, "each feature once, in id order");
+}
+
+#[tokio::test]
+async fn bbox_and_datetime_return_exactly_what_sql_returns() {
+    let (db, app) = seeded().await;
+    let (status, body) =
+        get_json(&app, "/api/v1/collections/key_points/items?bbox=103.9,22.4,104.0,22.5&datetime=2020-02-01/2020-05-31&limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let expected: Vec<i64> = sqlx::query_scalar(
+        "select id from key_points
+         where ST_Intersects(location, ST_MakeEnvelope(103.9, 22.4, 104.0, 22.5, 4326))
+           and observed_at >= '2020-02-01 00:00+07' and observed_at < '2020-06-01 00:00+07' order by id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("sql");
+    assert!(!expected.is_empty());
+    assert_eq!(ids(&body), expected);
+    assert_eq!(body["numberMatched"].as_u64(), Some(expected.len() as u64));
+}
+
+#[tokio::test]
+async fn property_filters_sortby_and_properties_apply() {
+    let (_db, app) = seeded().await;
+    let (status, body) = get_json(
+        &app,
+        "/api/v1/collections/key_points/items?category=drugs&sortby=-severity&properties=code,severity",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["numberMatched"], 20);
+    let features = body["features"].as_array().expect("features");
+    let severities: Vec<i64> =
+        features.iter().map(|f| f["properties"]["severity"].as_i64().expect("sev")).collect();
+    assert!(severities.windows(2).all(|w| w[0] >= w[1]), "sorted descending: {severities:?}");
+    let keys: HashSet<&str> =
+        features[0]["properties"].as_object().expect("props").keys().map(String::as_str).collect();
+    assert_eq!(keys, HashSet::from(["code", "severity"]));
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_naming_the_parameter() {
+    let (_db, app) = seeded().await;
+    for (url, needle) in [
+        ("/api/v1/collections/key_points/items?colour=red", "colour"),
+        ("/api/v1/collections/key_points/items?bbox=1,2,3", "bbox"),
+        ("/api/v1/collections/key_points/items?limit=0", "limit"),
+        ("/api/v1/collections/key_points/items?severity=high", "severity"),
+        ("/api/v1/collections/key_points/items?datetime=last-week", "datetime"),
+        ("/api/v1/collections/communes/items?datetime=2020-01-01", "datetime"),
+        ("/api/v1/collections/key_points/items?as_of=2020-01-01", "as_of"),
+        ("/api/v1/collections/key_points/items?sortby=nothing", "sortby"),
+        ("/api/v1/collections/key_points/items?limit=5&limit=6", "limit"),
+        ("/api/v1/collections/key_points/items?bbox=22.4,103.9,22.6,104.1&bbox-crs=urn:foo", "bbox-crs"),
+    ] {
+        let (status, body) = get_json(&app, url).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
+        assert!(body["description"].as_str().is_some_and(|d| d.contains(needle)), "{url}: {body}");
+    }
+    let (status, _) = get_json(&app, "/api/v1/collections/nothing/items").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get_json(&app, "/api/v1/collections/key_points/items/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_limit_above_the_maximum_is_served_as_the_maximum() {
+    let (_db, app) = seeded().await;
+    let (status, body) = get_json(&app, "/api/v1/collections/key_points/items?limit=999999").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["numberReturned"], 40);
+}
+
+/// Twice the signed area (shoelace); positive for counter-clockwise rings.
+fn signed_area(ring: &[Value]) -> f64 {
+    ring.windows(2)
+        .map(|w| {
+            let (a, b) = (&w[0], &w[1]);
+            a[0].as_f64().unwrap_or(0.0) * b[1].as_f64().unwrap_or(0.0)
+                - b[0].as_f64().unwrap_or(0.0) * a[1].as_f64().unwrap_or(0.0)
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn polygons_follow_rfc_7946_and_as_of_selects_versions() {
+    let (_db, app) = seeded().await;
+    let (status, body) = get_json(&app, "/api/v1/collections/communes/items?code=02635").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let feature = &body["features"][0];
+    assert_eq!(feature["geometry"]["type"], "MultiPolygon");
+    let ring = feature["geometry"]["coordinates"][0][0].as_array().expect("ring");
+    assert!(signed_area(ring) > 0.0, "exterior ring is counter-clockwise (stored clockwise)");
+    assert_eq!(feature["properties"]["district_name"], "Thành phố Lào Cai");
+
+    let (_, east) = get_json(&app, "/api/v1/collections/communes/items?key_security=true").await;
+    assert_eq!(east["numberMatched"], 1);
+    assert_eq!(east["features"][0]["properties"]["code"], "02644");
+    let (_, before) = get_json(&app, "/api/v1/collections/communes/items?as_of=2003-12-31").await;
+    assert_eq!(before["numberMatched"], 0, "no unit existed before 2004");
+}
+
+#[tokio::test]
+async fn items_carry_a_strong_etag_and_answer_304() {
+    let (_db, app) = seeded().await;
+    let url = "/api/v1/collections/border_segments/items";
+    let (status, headers, _) = get_raw(&app, url, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let etag = headers.get("etag").and_then(|v| v.to_str().ok()).expect("etag").to_owned();
+    assert!(etag.starts_with('"'), "strong tag: {etag}");
+    assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("public, no-cache"));
+    let (status, _, body) = get_raw(&app, url, &[("if-none-match", &etag)]).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    let (_, headers, _) = get_raw(&app, "/api/v1/collections/key_points/items", &[]).await;
+    assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("private, no-cache"));
+}
+
+#[tokio::test]
+async fn tiles_decode_and_hold_the_expected_features() {
+    let (_db, app) = seeded().await;
+    // The zoom-6 tile holding the whole grid (lon 103.905..104.08, lat 22.41..22.57):
+    // x = floor((lon + 180) / 360 * 64) = 50 (101.25..106.875°E),
+    // y = floor((1 - ln(tan φ + sec φ) / π) / 2 * 64) = 27 (21.94..27.06°N). At zoom 7 and deeper
+    // a tile edge runs at 104.0625°E, through the grid.
+    let (status, headers, bytes) =
+        get_raw(&app, "/api/v1/collections/key_points/tiles/WebMercatorQuad/6/27/50", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/vnd.mapbox-vector-tile")
+    );
+    let reader = mvt_reader::Reader::new(bytes).expect("a valid MVT");
+    assert_eq!(reader.get_layer_names().expect("names"), ["key_points"]);
+    let features = reader.get_features(0).expect("features");
+    assert_eq!(features.len(), 40, "the whole grid lies in this tile");
+    let first = features.iter().find(|f| f.id == Some(1)).expect("feature 1");
+    let props = first.properties.as_ref().expect("properties");
+    assert_eq!(props.get("code"), Some(&mvt_reader::feature::Value::String("KP-1".into())));
+
+    let (_, _, smuggling) =
+        get_raw(&app, "/api/v1/collections/key_points/tiles/WebMercatorQuad/6/27/50?category=smuggling", &[])
+            .await;
+    assert_eq!(mvt_reader::Reader::new(smuggling).expect("mvt").get_features(0).expect("f").len(), 20);
+
+    let (status, _, _) =
+        get_raw(&app, "/api/v1/collections/key_points/tiles/WebMercatorQuad/10/0/0", &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "an empty tile");
+    for bad in ["10/1024/0", "25/0/0", "a/0/0", "-1/0/0"] {
+        let (status, _, _) =
+            get_raw(&app, &format!("/api/v1/collections/key_points/tiles/WebMercatorQuad/{bad}"), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let (status, tilejson) =
+        get_json(&app, "/api/v1/collections/communes/tiles/WebMercatorQuad/tilejson.json?as_of=2020-04-15")
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tilejson["tilejson"], "3.0.0");
+    assert!(tilejson["tiles"][0].as_str().is_some_and(|t| t.ends_with("/{z}/{y}/{x}?as_of=2020-04-15")));
+}
+
+#[tokio::test]
+async fn exports_stream_every_feature_as_a_download() {
+    let (_db, app) = seeded().await;
+    let (status, headers, csv) =
+        get_raw(&app, "/api/v1/collections/key_points/export?f=csv&category=drugs", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let disposition = headers.get("content-disposition").and_then(|v| v.to_str().ok()).expect("disposition");
+    assert!(disposition.starts_with("attachment; filename=\"key_points_") && disposition.ends_with(".csv\""));
+    let text = String::from_utf8(csv).expect("utf-8");
+    assert!(text.starts_with('\u{feff}'), "BOM for Excel");
+    let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 1 + 20);
+    assert!(lines[0].ends_with(",wkt,lon,lat"), "{}", lines[0]);
+    assert!(lines[1].contains("POINT(103.93 22.41)") || lines.iter().any(|l| l.contains("POINT(")));
+
+    let (_, _, geojson) = get_raw(&app, "/api/v1/collections/key_points/export?f=geojson", &[]).await;
+    let parsed: Value = serde_json::from_slice(&geojson).expect("valid GeoJSON");
+    assert_eq!(parsed["features"].as_array().map(Vec::len), Some(40));
+
+    let (_, headers, kml) = get_raw(&app, "/api/v1/collections/key_points/export?f=kml", &[]).await;
+    assert_eq!(
+        headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/vnd.google-earth.kml+xml")
+    );
+    let kml = String::from_utf8(kml).expect("utf-8");
+    assert_eq!(kml.matches("<Placemark>").count(), 40);
+    assert!(kml.contains("&lt;img src=x onerror=alert(1)&gt;"), "user text is escaped");
+    assert!(!kml.contains("<img"));
+
+    let (status, _) = get_json(&app, "/api/v1/collections/key_points/export?f=shp").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
