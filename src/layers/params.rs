@@ -229,6 +229,8 @@ pub struct Filters {
     pub as_of: Option<NaiveDate>,
     /// Property equality filters.
     pub properties: Vec<(&'static Property, Value)>,
+    /// A CQL2-text filter (OGC API – Features Part 3).
+    pub cql: Option<super::cql2::Expr>,
 }
 
 /// How the raw parameters are split between the endpoint and the shared filters.
@@ -262,6 +264,13 @@ pub fn parse_filters<'a>(
         match key {
             "bbox" => filters.bbox = Some(BBox::parse(value, bbox_crs.unwrap_or(Crs::Crs84))?),
             "bbox-crs" => {}
+            "filter" => filters.cql = Some(super::cql2::parse(layer, value)?),
+            "filter-lang" if value == "cql2-text" => {}
+            "filter-lang" => {
+                return Err(bad(format!("filter-lang: '{value}' is not supported; use cql2-text")));
+            }
+            "filter-crs" if Crs::parse(value)? == Crs::Crs84 => {}
+            "filter-crs" => return Err(bad("filter-crs: only CRS84 (longitude, latitude) is supported")),
             "datetime" => {
                 if layer.time.is_none() {
                     return Err(bad(format!("datetime: collection '{}' has no time to filter on", layer.id)));

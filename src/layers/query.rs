@@ -29,6 +29,18 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
+    /// How many values are bound so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.binds.len()
+    }
+
+    /// Whether no value is bound yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.binds.is_empty()
+    }
+
     /// The query, with every value bound.
     pub fn query(&self) -> Query<'static, Postgres, PgArguments> {
         let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
@@ -89,6 +101,9 @@ pub fn conditions(sql: &mut Sql, layer: &Layer, filters: &Filters, scope: &ReadS
     for (property, value) in &filters.properties {
         let p = sql.bind(value.clone());
         conds.push(format!("l.{} = {p}", property.name));
+    }
+    if let Some(expr) = &filters.cql {
+        conds.push(super::cql2::to_sql(expr, sql));
     }
     if let Some(codes) = scope.jurisdiction_for(layer) {
         let p = sql.bind(Value::TextList(codes.to_vec()));

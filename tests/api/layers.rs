@@ -291,3 +291,67 @@ async fn exports_stream_every_feature_as_a_download() {
     let (status, _) = get_json(&app, "/api/v1/collections/key_points/export?f=shp").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn cql2_filters_match_sql_and_injections_are_refused() {
+    let (db, app) = seeded().await;
+    let filter = "category = 'drugs' AND severity BETWEEN 2 AND 4 AND NOT code IN ('KP-3','KP-5') \
+                  AND S_INTERSECTS(geometry, BBOX(103.9,22.4,104.05,22.6)) \
+                  AND T_INTERSECTS(observed_at, INTERVAL('2020-01-01','2020-08-31'))";
+    let url = format!(
+        "/api/v1/collections/key_points/items?limit=1000&filter-lang=cql2-text&filter={}",
+        urlencode(filter)
+    );
+    let (status, body) = get_json(&app, &url).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let expected: Vec<i64> = sqlx::query_scalar(
+        "select id from key_points where category = 'drugs' and severity between 2 and 4 and code not in ('KP-3','KP-5')
+           and ST_Intersects(location, ST_MakeEnvelope(103.9, 22.4, 104.05, 22.6, 4326))
+           and observed_at >= '2020-01-01 00:00+07' and observed_at < '2020-09-01 00:00+07' order by id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("sql");
+    assert!(!expected.is_empty());
+    assert_eq!(ids(&body), expected);
+
+    let (_, like) = get_json(
+        &app,
+        &format!("/api/v1/collections/key_points/items?filter={}", urlencode("code LIKE 'KP-1_'")),
+    )
+    .await;
+    assert_eq!(like["numberMatched"], 10, "KP-10 .. KP-19");
+
+    for injection in [
+        "category = 'x'; delete from key_points",
+        "category = 'x' -- ",
+        "category = 'x' /* */",
+        "1 = 1",
+        "category = 'a' OR pg_sleep(5) = 1",
+    ] {
+        let (status, body) =
+            get_json(&app, &format!("/api/v1/collections/key_points/items?filter={}", urlencode(injection)))
+                .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{injection}: {body}");
+    }
+    let (status, body) = get_json(
+        &app,
+        &format!(
+            "/api/v1/collections/key_points/items?filter={}",
+            urlencode("code = 'x''; delete from key_points; --'")
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, body["numberMatched"].as_u64()),
+        (StatusCode::OK, Some(0)),
+        "a quote stays inside the value"
+    );
+    let left: i64 =
+        sqlx::query_scalar("select count(*) from key_points").fetch_one(&db.pool).await.expect("count");
+    assert_eq!(left, 40);
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).expect("encode").trim_start_matches("x=").to_owned()
+}

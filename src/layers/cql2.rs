@@ -1,0 +1,528 @@
+//! OGC API – Features Part 3 filters in CQL2-text, parsed into a tree and compiled into SQL with
+//! every literal bound. Property names are looked up in the layer's queryables; anything else is
+//! refused with its position, so no client text ever reaches the SQL text.
+//!
+//! Supported: `= <> < > <= >=`, `AND OR NOT`, `[NOT] LIKE`, `[NOT] BETWEEN`, `[NOT] IN (...)`,
+//! `IS [NOT] NULL`, `S_INTERSECTS(geometry, <WKT or BBOX(...)>)`, and
+//! `T_INTERSECTS(<time property>, DATE(..) | TIMESTAMP(..) | INTERVAL(.., ..))`.
+
+use std::str::FromStr;
+
+use super::params::{Interval, ParamError, Value};
+use super::query::Sql;
+use super::{Layer, PropType, Property};
+
+/// Longest filter accepted, and deepest nesting: bounds on parse time and stack.
+const MAX_LEN: usize = 20_000;
+const MAX_DEPTH: usize = 50;
+const MAX_LIST: usize = 1_000;
+
+/// A parsed filter, its properties resolved against one layer.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    /// Both hold.
+    And(Box<Expr>, Box<Expr>),
+    /// Either holds.
+    Or(Box<Expr>, Box<Expr>),
+    /// Does not hold.
+    Not(Box<Expr>),
+    /// `property op value`.
+    Compare(&'static Property, &'static str, Value),
+    /// `property LIKE pattern`.
+    Like(&'static Property, String),
+    /// `property BETWEEN low AND high`.
+    Between(&'static Property, Value, Value),
+    /// `property IN (values)`.
+    In(&'static Property, Vec<Value>),
+    /// `property IS NULL`.
+    IsNull(&'static Property),
+    /// `S_INTERSECTS(geometry, WKT)`.
+    Intersects(String),
+    /// `T_INTERSECTS(property, interval)`.
+    During(&'static Property, Interval),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Num(String),
+    Op(&'static str),
+    LParen,
+    RParen,
+    Comma,
+}
+
+fn err(pos: usize, msg: &str) -> ParamError {
+    ParamError(format!("filter: {msg} at character {}", pos + 1))
+}
+
+fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParamError> {
+    let chars: Vec<(usize, char)> = src.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '(' | ')' | ',' => {
+                out.push((
+                    pos,
+                    if c == '(' {
+                        Tok::LParen
+                    } else if c == ')' {
+                        Tok::RParen
+                    } else {
+                        Tok::Comma
+                    },
+                ));
+                i += 1;
+            }
+            '\'' => {
+                let mut s = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(err(pos, "unterminated string")),
+                        Some(&(_, '\'')) if chars.get(i + 1).is_some_and(|&(_, c)| c == '\'') => {
+                            s.push('\'');
+                            i += 2;
+                        }
+                        Some(&(_, '\'')) => {
+                            i += 1;
+                            break;
+                        }
+                        Some(&(_, c)) => {
+                            s.push(c);
+                            i += 1;
+                        }
+                    }
+                }
+                out.push((pos, Tok::Str(s)));
+            }
+            '"' => {
+                let end = chars[i + 1..]
+                    .iter()
+                    .position(|&(_, c)| c == '"')
+                    .ok_or_else(|| err(pos, "unterminated name"))?;
+                out.push((pos, Tok::Ident(chars[i + 1..i + 1 + end].iter().map(|&(_, c)| c).collect())));
+                i += end + 2;
+            }
+            '<' | '>' | '=' => {
+                let next = chars.get(i + 1).map(|&(_, c)| c);
+                let (op, len) = match (c, next) {
+                    ('<', Some('>')) => ("<>", 2),
+                    ('<', Some('=')) => ("<=", 2),
+                    ('>', Some('=')) => (">=", 2),
+                    ('<', _) => ("<", 1),
+                    ('>', _) => (">", 1),
+                    _ => ("=", 1),
+                };
+                out.push((pos, Tok::Op(op)));
+                i += len;
+            }
+            c if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => {
+                let start = i;
+                i += 1;
+                while chars.get(i).is_some_and(|&(_, c)| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E'))
+                    || (chars.get(i).is_some_and(|&(_, c)| c == '-' || c == '+')
+                        && matches!(chars[i - 1].1, 'e' | 'E'))
+                {
+                    i += 1;
+                }
+                let text: String = chars[start..i].iter().map(|&(_, c)| c).collect();
+                if f64::from_str(&text).is_err() {
+                    return Err(err(pos, &format!("'{text}' is not a number")));
+                }
+                out.push((pos, Tok::Num(text)));
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let start = i;
+                while chars.get(i).is_some_and(|&(_, c)| c.is_alphanumeric() || c == '_' || c == ':') {
+                    i += 1;
+                }
+                out.push((pos, Tok::Ident(chars[start..i].iter().map(|&(_, c)| c).collect())));
+            }
+            _ => return Err(err(pos, &format!("unexpected character '{c}'"))),
+        }
+    }
+    Ok(out)
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    toks: Vec<(usize, Tok)>,
+    at: usize,
+    layer: &'static Layer,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn pos(&self) -> usize {
+        self.toks.get(self.at).map_or(self.src.len(), |t| t.0)
+    }
+
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at).map(|t| &t.1)
+    }
+
+    fn keyword(&self, word: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Ident(w)) if w.eq_ignore_ascii_case(word))
+    }
+
+    fn eat_keyword(&mut self, word: &str) -> bool {
+        let found = self.keyword(word);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    fn expect(&mut self, tok: &Tok, what: &str) -> Result<(), ParamError> {
+        if self.peek() == Some(tok) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(err(self.pos(), &format!("expected {what}")))
+        }
+    }
+
+    fn or(&mut self) -> Result<Expr, ParamError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(err(self.pos(), "nested too deeply"));
+        }
+        let mut left = self.and()?;
+        while self.eat_keyword("OR") {
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        self.depth -= 1;
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, ParamError> {
+        let mut left = self.not()?;
+        while self.eat_keyword("AND") {
+            left = Expr::And(Box::new(left), Box::new(self.not()?));
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Expr, ParamError> {
+        if self.eat_keyword("NOT") {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(err(self.pos(), "nested too deeply"));
+            }
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
+        }
+        self.predicate()
+    }
+
+    fn property(&mut self) -> Result<&'static Property, ParamError> {
+        let pos = self.pos();
+        match self.peek().cloned() {
+            Some(Tok::Ident(name)) => {
+                self.at += 1;
+                self.layer.property(&name).filter(|p| p.queryable).ok_or_else(|| {
+                    err(pos, &format!("'{name}' is not a queryable of collection '{}'", self.layer.id))
+                })
+            }
+            _ => Err(err(pos, "expected a property name")),
+        }
+    }
+
+    /// A literal, typed as `property`'s values.
+    fn literal(&mut self, property: &Property) -> Result<Value, ParamError> {
+        let pos = self.pos();
+        let raw = match self.peek().cloned() {
+            Some(Tok::Str(s) | Tok::Num(s)) => {
+                self.at += 1;
+                s
+            }
+            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") => {
+                self.at += 1;
+                w.to_ascii_lowercase()
+            }
+            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("DATE") || w.eq_ignore_ascii_case("TIMESTAMP") => {
+                self.at += 1;
+                self.wrapped_string()?
+            }
+            _ => return Err(err(pos, "expected a value")),
+        };
+        Value::parse(property, &raw).map_err(|e| err(pos, &e.0))
+    }
+
+    /// `( 'text' )` after DATE / TIMESTAMP.
+    fn wrapped_string(&mut self) -> Result<String, ParamError> {
+        self.expect(&Tok::LParen, "'('")?;
+        let pos = self.pos();
+        let Some(Tok::Str(s)) = self.peek().cloned() else { return Err(err(pos, "expected a quoted date")) };
+        self.at += 1;
+        self.expect(&Tok::RParen, "')'")?;
+        Ok(s)
+    }
+
+    fn predicate(&mut self) -> Result<Expr, ParamError> {
+        if self.peek() == Some(&Tok::LParen) {
+            self.at += 1;
+            let inner = self.or()?;
+            self.expect(&Tok::RParen, "')'")?;
+            return Ok(inner);
+        }
+        if self.eat_keyword("S_INTERSECTS") {
+            return self.spatial();
+        }
+        if self.eat_keyword("T_INTERSECTS") {
+            return self.temporal();
+        }
+        let property = self.property()?;
+        let negated = self.eat_keyword("NOT");
+        let pos = self.pos();
+        let expr = if self.eat_keyword("LIKE") {
+            if property.ty != PropType::Text {
+                return Err(err(pos, &format!("LIKE needs a text property; '{}' is not", property.name)));
+            }
+            match self.literal(property)? {
+                Value::Text(pattern) => Expr::Like(property, pattern),
+                _ => return Err(err(pos, "LIKE needs a text pattern")),
+            }
+        } else if self.eat_keyword("BETWEEN") {
+            let low = self.literal(property)?;
+            if !self.eat_keyword("AND") {
+                return Err(err(self.pos(), "expected AND in BETWEEN"));
+            }
+            Expr::Between(property, low, self.literal(property)?)
+        } else if self.eat_keyword("IN") {
+            self.expect(&Tok::LParen, "'(' after IN")?;
+            let mut values = vec![self.literal(property)?];
+            while self.peek() == Some(&Tok::Comma) {
+                self.at += 1;
+                values.push(self.literal(property)?);
+                if values.len() > MAX_LIST {
+                    return Err(err(self.pos(), &format!("IN lists hold at most {MAX_LIST} values")));
+                }
+            }
+            self.expect(&Tok::RParen, "')'")?;
+            Expr::In(property, values)
+        } else if !negated && self.eat_keyword("IS") {
+            let not_null = self.eat_keyword("NOT");
+            if !self.eat_keyword("NULL") {
+                return Err(err(self.pos(), "expected NULL"));
+            }
+            let e = Expr::IsNull(property);
+            return Ok(if not_null { Expr::Not(Box::new(e)) } else { e });
+        } else if !negated {
+            let Some(Tok::Op(op)) = self.peek().cloned() else {
+                return Err(err(pos, "expected a comparison (= <> < > <= >=), LIKE, BETWEEN, IN or IS"));
+            };
+            self.at += 1;
+            Expr::Compare(property, op, self.literal(property)?)
+        } else {
+            return Err(err(pos, "expected LIKE, BETWEEN or IN after NOT"));
+        };
+        Ok(if negated { Expr::Not(Box::new(expr)) } else { expr })
+    }
+
+    fn spatial(&mut self) -> Result<Expr, ParamError> {
+        self.expect(&Tok::LParen, "'('")?;
+        if !self.eat_keyword("geometry") {
+            return Err(err(self.pos(), "S_INTERSECTS takes the property 'geometry' first"));
+        }
+        self.expect(&Tok::Comma, "','")?;
+        let start = self.pos();
+        let pos = start;
+        let Some(Tok::Ident(kind)) = self.peek().cloned() else {
+            return Err(err(pos, "expected a WKT geometry"));
+        };
+        self.at += 1;
+        // Take the balanced parentheses after the geometry keyword, as written.
+        let mut depth = 0usize;
+        let mut end = start;
+        while let Some((p, tok)) = self.toks.get(self.at).cloned() {
+            match tok {
+                Tok::LParen => depth += 1,
+                Tok::RParen if depth == 0 => break,
+                Tok::RParen => depth -= 1,
+                _ => {}
+            }
+            self.at += 1;
+            end = p + 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        let text = &self.src[start..end];
+        let wkt = if kind.eq_ignore_ascii_case("BBOX") {
+            let nums: Vec<f64> = text[4..]
+                .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace())
+                .split(',')
+                .map(|n| n.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| err(pos, "BBOX takes four numbers"))?;
+            let [x0, y0, x1, y1] = nums[..] else { return Err(err(pos, "BBOX takes four numbers")) };
+            format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+        } else {
+            wkt::Wkt::<f64>::from_str(text).map_err(|e| err(pos, &format!("invalid WKT geometry: {e}")))?;
+            text.to_owned()
+        };
+        self.expect(&Tok::RParen, "')'")?;
+        Ok(Expr::Intersects(wkt))
+    }
+
+    fn temporal(&mut self) -> Result<Expr, ParamError> {
+        self.expect(&Tok::LParen, "'('")?;
+        let property = self.property()?;
+        if !matches!(property.ty, PropType::Date | PropType::Timestamp) {
+            return Err(err(self.pos(), &format!("'{}' is not a date or time", property.name)));
+        }
+        self.expect(&Tok::Comma, "','")?;
+        let pos = self.pos();
+        let raw = if self.eat_keyword("INTERVAL") {
+            self.expect(&Tok::LParen, "'('")?;
+            let mut bound = || match self.peek().cloned() {
+                Some(Tok::Str(s)) => {
+                    self.at += 1;
+                    Ok(s)
+                }
+                _ => Err(err(self.pos(), "expected a quoted date, time or '..'")),
+            };
+            let a = bound()?;
+            self.expect(&Tok::Comma, "','")?;
+            let b = self.peek().cloned();
+            let b = match b {
+                Some(Tok::Str(s)) => {
+                    self.at += 1;
+                    s
+                }
+                _ => return Err(err(self.pos(), "expected a quoted date, time or '..'")),
+            };
+            self.expect(&Tok::RParen, "')'")?;
+            format!("{a}/{b}")
+        } else if self.eat_keyword("DATE") || self.eat_keyword("TIMESTAMP") {
+            self.wrapped_string()?
+        } else {
+            return Err(err(pos, "expected DATE(...), TIMESTAMP(...) or INTERVAL(...)"));
+        };
+        let interval = Interval::parse("filter", &raw).map_err(|e| err(pos, &e.0))?;
+        self.expect(&Tok::RParen, "')'")?;
+        Ok(Expr::During(property, interval))
+    }
+}
+
+/// Parses `src` against `layer`'s queryables.
+///
+/// # Errors
+/// Malformed, too long or too deep, or naming a property the layer does not offer.
+pub fn parse(layer: &'static Layer, src: &str) -> Result<Expr, ParamError> {
+    if src.len() > MAX_LEN {
+        return Err(ParamError(format!("filter: longer than {MAX_LEN} characters")));
+    }
+    let toks = lex(src)?;
+    let mut parser = Parser { src, toks, at: 0, layer, depth: 0 };
+    let expr = parser.or()?;
+    if parser.at < parser.toks.len() {
+        return Err(err(parser.pos(), "unexpected text after the end of the filter"));
+    }
+    Ok(expr)
+}
+
+/// The SQL condition for `expr` over the source aliased `l`, binding every literal into `sql`.
+pub fn to_sql(expr: &Expr, sql: &mut Sql) -> String {
+    match expr {
+        Expr::And(a, b) => format!("({} and {})", to_sql(a, sql), to_sql(b, sql)),
+        Expr::Or(a, b) => format!("({} or {})", to_sql(a, sql), to_sql(b, sql)),
+        Expr::Not(a) => format!("(not {})", to_sql(a, sql)),
+        Expr::Compare(p, op, v) => format!("l.{} {op} {}", p.name, sql.bind(v.clone())),
+        Expr::Like(p, pattern) => format!("l.{} like {}", p.name, sql.bind(Value::Text(pattern.clone()))),
+        Expr::Between(p, a, b) => {
+            format!("l.{} between {} and {}", p.name, sql.bind(a.clone()), sql.bind(b.clone()))
+        }
+        Expr::In(p, values) => {
+            let list: Vec<String> = values.iter().map(|v| sql.bind(v.clone())).collect();
+            format!("l.{} in ({})", p.name, list.join(", "))
+        }
+        Expr::IsNull(p) => format!("l.{} is null", p.name),
+        Expr::Intersects(wkt) => {
+            format!("ST_Intersects(l.geom, ST_GeomFromText({}, 4326))", sql.bind(Value::Text(wkt.clone())))
+        }
+        Expr::During(p, interval) => {
+            let mut conds = Vec::new();
+            if let Some(start) = interval.start {
+                conds.push(format!("l.{} >= {}", p.name, sql.bind(Value::Time(start))));
+            }
+            if let Some(end) = interval.end {
+                conds.push(format!("l.{} < {}", p.name, sql.bind(Value::Time(end))));
+            }
+            if conds.is_empty() { "true".to_owned() } else { format!("({})", conds.join(" and ")) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::find;
+
+    fn compile(src: &str) -> Result<(String, usize), ParamError> {
+        let layer = find("key_points").expect("layer");
+        let expr = parse(layer, src)?;
+        let mut sql = Sql::default();
+        let text = to_sql(&expr, &mut sql);
+        Ok((text, sql.len()))
+    }
+
+    #[test]
+    fn operators_compile_to_bound_sql() {
+        let (sql, binds) =
+            compile("category = 'drugs' AND (severity >= 3 OR NOT status IN ('resolved','active'))")
+                .expect("parses");
+        assert_eq!(sql, "(l.category = $1 and (l.severity >= $2 or (not l.status in ($3, $4))))");
+        assert_eq!(binds, 4);
+        let (sql, _) = compile("code LIKE 'KP-1%' AND severity BETWEEN 2 AND 4 AND commune_code IS NOT NULL")
+            .expect("parses");
+        assert_eq!(
+            sql,
+            "((l.code like $1 and l.severity between $2 and $3) and (not l.commune_code is null))"
+        );
+        let (sql, _) = compile("S_INTERSECTS(geometry, POLYGON((103.9 22.4,104 22.4,104 22.5,103.9 22.4)))")
+            .expect("wkt");
+        assert_eq!(sql, "ST_Intersects(l.geom, ST_GeomFromText($1, 4326))");
+        let (sql, _) = compile("T_INTERSECTS(observed_at, INTERVAL('2020-01-01','..'))").expect("interval");
+        assert_eq!(sql, "(l.observed_at >= $1)");
+    }
+
+    #[test]
+    fn injections_and_nonsense_are_refused_with_a_position() {
+        for bad in [
+            "category = 'x'; drop table key_points",
+            "category = 'x' -- comment",
+            "category = 'unterminated",
+            "\"category; drop\" = 'x'",
+            "severity = 'high'",
+            "secret = 1",
+            "description = 'x'",
+            "S_INTERSECTS(geometry, POLYGON((1 2, 3)))",
+            "code LIKE 5 OR",
+            "(((((category = 'x')",
+        ] {
+            let e = compile(bad).expect_err(bad);
+            assert!(e.0.starts_with("filter: "), "{bad}: {}", e.0);
+        }
+        let deep = format!("{}category = 'x'{}", "(".repeat(200), ")".repeat(200));
+        assert!(compile(&deep).expect_err("deep").0.contains("deeply"));
+    }
+
+    #[test]
+    fn a_quote_inside_a_string_stays_a_value() {
+        let layer = find("key_points").expect("layer");
+        let Expr::Compare(_, _, Value::Text(v)) =
+            parse(layer, "code = 'a''; drop table x; --'").expect("parses")
+        else {
+            panic!("a comparison");
+        };
+        assert_eq!(v, "a'; drop table x; --");
+    }
+}
