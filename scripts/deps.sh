@@ -18,6 +18,8 @@ fi
 [ -f "/usr/share/postgresql/$pg_version/extension/postgis.control" ] || packages+=("postgresql-$pg_version-postgis-3")
 
 if [ "$mode" = test ]; then
+  # GDAL's ogrinfo/ogr2ogr: the interoperability tests drive a real GIS client.
+  command -v ogrinfo >/dev/null 2>&1 || packages+=(gdal-bin)
   command -v cargo-nextest >/dev/null 2>&1 || echo "note: cargo-nextest not found; tests run with cargo test"
 fi
 

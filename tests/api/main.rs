@@ -2,6 +2,7 @@
 //! PostgreSQL + PostGIS (see `support`).
 
 mod cluster;
+mod gdal;
 mod health;
 mod layers;
 mod schema;

@@ -195,3 +195,12 @@ pub async fn seed_small(pool: &sqlx::PgPool) {
             .unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
 }
+
+/// Serves `router` on a free loopback port (for clients that need real HTTP, such as GDAL) and
+/// returns its address; the server lives as long as the test's runtime.
+pub async fn serve(router: Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    addr
+}
