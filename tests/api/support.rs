@@ -113,6 +113,7 @@ pub fn app(pool: PgPool) -> Router {
         http: Arc::new(HttpSettings {
             web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
             request_timeout: Duration::from_secs(30),
+            ..HttpSettings::default()
         }),
     })
 }
