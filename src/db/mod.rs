@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod credentials;
 pub mod health;
 pub mod jurisdiction;
+pub mod key_points;
 pub mod users;
 
 use std::time::Duration;

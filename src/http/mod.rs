@@ -10,6 +10,7 @@ mod auth;
 pub mod error;
 pub mod gate;
 mod health;
+mod key_points;
 pub mod routes;
 
 use std::path::PathBuf;
@@ -69,7 +70,7 @@ impl Default for HttpSettings {
 /// Every route of the service, each with its permission: the router and the tests both read it.
 #[must_use]
 pub fn routes() -> Vec<Route> {
-    [health::routes(), auth::routes(), audit::routes()].into_iter().flatten().collect()
+    [health::routes(), auth::routes(), audit::routes(), key_points::routes()].into_iter().flatten().collect()
 }
 
 /// The whole application: the declared routes behind the gate, and the web map's static files.
