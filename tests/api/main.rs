@@ -4,4 +4,5 @@
 mod cluster;
 mod health;
 mod schema;
+mod security;
 mod support;
