@@ -14,13 +14,14 @@ use crate::db::users::{self, Role};
 /// The password of every demo user (`antq demo` only; printed when it starts).
 pub const DEMO_PASSWORD: &str = "antq-demo-2026";
 
-/// The demo users: one per role, named after it. Editor and patrol get the Lào Cai province (GSO
-/// code 10) as their jurisdiction.
+/// The demo users: one per role, named after it. The editor's jurisdiction is the city of Lào Cai
+/// (GSO 080), the patrol user's the border district of Bát Xát (GSO 082), so the demo shows the
+/// limit: each sees and edits restricted data only there.
 pub const DEMO_USERS: [(&str, Role, &[&str]); 5] = [
     ("viewer", Role::Viewer, &[]),
     ("analyst", Role::Analyst, &[]),
-    ("editor", Role::Editor, &["10"]),
-    ("patrol", Role::Patrol, &["10"]),
+    ("editor", Role::Editor, &["080"]),
+    ("patrol", Role::Patrol, &["082"]),
     ("admin", Role::Admin, &[]),
 ];
 

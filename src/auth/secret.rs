@@ -120,6 +120,19 @@ mod tests {
     }
 
     #[test]
+    fn verifying_a_password_costs_real_time_but_not_seconds() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        let started = std::time::Instant::now();
+        assert!(verify_password("correct horse battery", Some(&hash)));
+        let took = started.elapsed();
+        eprintln!(
+            "Argon2id m={ARGON2_M_COST_KIB} KiB t={ARGON2_T_COST} p={ARGON2_P_COST}: {took:?} per verification"
+        );
+        assert!(took >= std::time::Duration::from_millis(2), "too cheap to slow guessing: {took:?}");
+        assert!(took <= std::time::Duration::from_secs(5), "too slow for a sign-in: {took:?}");
+    }
+
+    #[test]
     fn secrets_are_random_and_well_formed() {
         let (a, b) = (token_secret(), token_secret());
         assert_ne!(a, b);

@@ -20,6 +20,24 @@ use tower::ServiceExt;
 /// A database of its own for one test.
 pub struct TestDb {
     pub pool: PgPool,
+    /// A `DATABASE_URL` for this database, for running the `antq` binary on it.
+    pub url: String,
+}
+
+fn test_data_dir() -> PathBuf {
+    std::env::var_os("ANTQ_TEST_DATA_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-pg"), PathBuf::from)
+}
+
+/// A URL for the database `name` on the test server.
+fn database_url(name: &str) -> String {
+    if let Ok(url) = std::env::var("ANTQ_TEST_DATABASE_URL") {
+        let (base, query) = url.split_once('?').map_or((url.as_str(), None), |(b, q)| (b, Some(q)));
+        let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+        return format!("{prefix}/{name}{}", query.map(|q| format!("?{q}")).unwrap_or_default());
+    }
+    // sqlx refuses the empty host of `Cluster::url` (made for psql); `host=` still picks the socket.
+    Cluster::new(&test_data_dir()).expect("private test cluster").url(name).replacen("@/", "@localhost/", 1)
 }
 
 /// The server every test database lives on.
@@ -27,9 +45,7 @@ fn server() -> PgConnectOptions {
     if let Ok(url) = std::env::var("ANTQ_TEST_DATABASE_URL") {
         return url.parse().expect("ANTQ_TEST_DATABASE_URL is not a PostgreSQL URL");
     }
-    let dir = std::env::var_os("ANTQ_TEST_DATA_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-pg"), PathBuf::from);
-    let cluster = Cluster::new(&dir).expect("private test cluster");
+    let cluster = Cluster::new(&test_data_dir()).expect("private test cluster");
     // Left running for the other test processes; scripts/test.sh stops it at the end.
     cluster.ensure_running().expect("start the private test cluster");
     cluster.connect_options("postgres")
@@ -82,7 +98,7 @@ pub async fn test_db() -> TestDb {
     sqlx::query("select pg_advisory_unlock(727274)").execute(&mut admin).await.expect("unlock");
     admin.close().await.expect("close");
     let pool = db::pool(server.database(&name), 4).await.expect("connect to the test database");
-    TestDb { pool }
+    TestDb { pool, url: database_url(&name) }
 }
 
 /// Drops templates of older migrations, and test databases whose process has ended.
