@@ -214,8 +214,12 @@ pub async fn gate(State(gate): State<Gate>, mut req: Request, next: Next) -> Res
     }
     req.extensions_mut().insert(principal.clone());
     let response = next.run(req).await;
-    if response.status() == StatusCode::FORBIDDEN {
-        // A handler refused (a layer's sensitivity, a location outside the jurisdiction).
+    let status = response.status();
+    if status == StatusCode::FORBIDDEN
+        || (status == StatusCode::UNAUTHORIZED && permission != Permission::Public)
+    {
+        // A handler refused (a layer's sensitivity, a location outside the jurisdiction). The
+        // 401s of public routes are sign-in failures, which the sign-in audits itself.
         let details = json!({ "permission": permission, "reason": "refused by the handler" });
         record(
             state,
