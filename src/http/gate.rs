@@ -42,7 +42,7 @@ pub const SESSION_COOKIE: &str = "antq_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// How the caller proved who it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Via {
     /// It did not.
     Anonymous,
@@ -53,6 +53,17 @@ pub enum Via {
     },
     /// An API token, by id.
     Token(i64),
+}
+
+// By hand, so that logging a principal never writes a live session id.
+impl std::fmt::Debug for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Anonymous => f.write_str("Anonymous"),
+            Self::Session { .. } => f.write_str("Session"),
+            Self::Token(id) => write!(f, "Token({id})"),
+        }
+    }
 }
 
 /// Who is asking: the account (none when anonymous), how it authenticated, from where.

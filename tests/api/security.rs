@@ -5,6 +5,7 @@
 //! "outside" editor's is "11"; the key point of the walk lies in "10".
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 use antq_atlas::auth::accounts;
 use antq_atlas::auth::{Permission, Role};
@@ -12,6 +13,7 @@ use antq_atlas::http::gate::{CSRF_HEADER, Gate, SESSION_COOKIE, gate};
 use antq_atlas::http::{AppState, HttpSettings, routes};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::TimeDelta;
 use http_body_util::BodyExt;
@@ -19,7 +21,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::support::{app, test_db};
+use crate::support::{app, app_with, test_db};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -101,6 +103,8 @@ async fn audit_rows(pool: &PgPool, action: &str) -> Vec<(String, Option<String>,
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
     Anonymous,
+    /// Anonymous, on a service started with `--public-layers`.
+    AnonymousPublicLayers,
     Role(Role),
     /// An editor whose jurisdiction does not contain the walk's key point.
     EditorOutside,
@@ -111,6 +115,7 @@ fn holds(who: Who, permission: Permission) -> bool {
     use Permission as P;
     let role = match who {
         Who::Anonymous => return permission == P::Public,
+        Who::AnonymousPublicLayers => return matches!(permission, P::Public | P::ReadPublic),
         Who::EditorOutside => Role::Editor,
         Who::Role(r) => r,
     };
@@ -180,7 +185,10 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
     insert_province(pool, "10", 103.9).await;
     insert_province(pool, "11", 104.2).await;
     let kp = insert_key_point(pool, "KP-WALK", 104.0, 22.5).await;
-    let mut callers: Vec<(Who, String, Option<String>)> = vec![(Who::Anonymous, "anonymous".into(), None)];
+    let mut callers: Vec<(Who, String, Option<String>)> = vec![
+        (Who::Anonymous, "anonymous".into(), None),
+        (Who::AnonymousPublicLayers, "anonymous-public".into(), None),
+    ];
     for role in Role::ALL {
         let name = format!("{role:?}").to_lowercase();
         add_user(pool, &name, role, &["10"]).await;
@@ -189,6 +197,7 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
     add_user(pool, "outsider", Role::Editor, &["11"]).await;
     callers.push((Who::EditorOutside, "outsider".into(), Some(token_for(pool, "outsider").await.1)));
     let app = app(pool.clone());
+    let public_app = app_with(pool.clone(), HttpSettings { public_layers: true, ..HttpSettings::default() });
     let examples = examples();
     let table = routes();
     assert!(table.len() >= examples.len(), "examples name routes that no longer exist");
@@ -203,7 +212,7 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
         for (who, name, token) in &callers {
             let expected = if !holds(*who, route.permission) {
                 refusals += 1;
-                if *who == Who::Anonymous { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN }
+                if token.is_none() { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN }
             } else if example.located && *who == Who::EditorOutside {
                 refusals += 1;
                 StatusCode::FORBIDDEN
@@ -217,7 +226,8 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
             if let Some(token) = token {
                 builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
             }
-            let (status, _, answer) = send(&app, build(builder, body.as_ref())).await;
+            let app = if *who == Who::AnonymousPublicLayers { &public_app } else { &app };
+            let (status, _, answer) = send(app, build(builder, body.as_ref())).await;
             if status != expected {
                 failures.push(format!("{route:?} as {name}: {status}, expected {expected}: {answer}"));
             }
@@ -470,6 +480,36 @@ async fn repeated_failures_slow_a_name_down_whether_or_not_it_exists() {
     let throttled =
         audit_rows(&db.pool, "auth.login").await.into_iter().filter(|r| r.2["reason"] == "throttled");
     assert_eq!(throttled.count(), 2);
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_slow_down_every_name_from_it() {
+    let db = test_db().await;
+    add_user(&db.pool, "lan", Role::Viewer, &[]).await;
+    let app = app(db.pool.clone());
+    let from = |ip: [u8; 4], name: &str, password: &str| {
+        let body = json!({ "username": name, "password": password });
+        let mut req = build(request(&Method::POST, "/auth/login", Some(&body)), Some(&body));
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 40000))));
+        req
+    };
+    // 20 guesses, each at another name so that no name's own limit is reached.
+    for i in 0..20 {
+        let (status, _, _) = send(&app, from([10, 0, 0, 7], &format!("guess{i}"), "wrong")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    let (blocked, _, _) = send(&app, from([10, 0, 0, 7], "lan", PASSWORD)).await;
+    let (elsewhere, _, _) = send(&app, from([10, 0, 0, 8], "lan", PASSWORD)).await;
+
+    assert_eq!(blocked, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(elsewhere, StatusCode::OK, "another address is not affected");
+    let address: Option<String> =
+        sqlx::query_scalar("select host(address) from audit_log where details->>'reason' = 'throttled'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("throttled row");
+    assert_eq!(address.as_deref(), Some("10.0.0.7"));
 }
 
 #[tokio::test]

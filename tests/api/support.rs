@@ -121,17 +121,16 @@ async fn drop_leftovers(admin: &mut PgConnection, template: &str) {
     }
 }
 
-/// The application router over `pool`, as `antq serve` builds it.
+/// The application router over `pool`, as `antq serve` builds it with the default settings.
 pub fn app(pool: PgPool) -> Router {
-    antq_atlas::http::router(AppState {
-        pool,
-        private_cluster: false,
-        http: Arc::new(HttpSettings {
-            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
-            request_timeout: Duration::from_secs(30),
-            ..HttpSettings::default()
-        }),
-    })
+    app_with(pool, HttpSettings::default())
+}
+
+/// The application router over `pool` with `settings` (the web directory is the repository's).
+pub fn app_with(pool: PgPool, mut settings: HttpSettings) -> Router {
+    settings.web_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
+    settings.request_timeout = Duration::from_secs(30);
+    antq_atlas::http::router(AppState { pool, private_cluster: false, http: Arc::new(settings) })
 }
 
 /// Sends a GET and returns the status and the body parsed as JSON (`Null` when it is not JSON).
