@@ -269,6 +269,17 @@ async fn a_route_added_outside_the_table_is_refused_not_opened() {
 }
 
 #[tokio::test]
+async fn an_undeclared_method_on_a_declared_path_is_405() {
+    let db = test_db().await;
+    let app = app(db.pool.clone());
+
+    let (status, _, body) = send(&app, build(request(&Method::DELETE, "/auth/me", None), None)).await;
+
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert_eq!(body["code"], "method_not_allowed");
+}
+
+#[tokio::test]
 async fn sign_in_sets_a_strict_httponly_cookie_and_me_tells_role_and_jurisdiction() {
     let db = test_db().await;
     add_user(&db.pool, "lan", Role::Editor, &["10", "11"]).await;
