@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::db::users::Role;
+
 /// `antq`: the ANTQ Atlas service and its administration commands.
 #[derive(Debug, Parser)]
 #[command(name = "antq", version, about)]
@@ -32,6 +34,18 @@ pub enum Command {
     Demo(ServeConfig),
     /// Apply the database migrations and exit.
     Migrate,
+    /// Manage users: add (password from standard input), list, disable.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens: create (printed once), list, revoke.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Manage the private PostgreSQL cluster by hand (tests and operators).
     Cluster {
         /// What to do with the cluster.
@@ -49,6 +63,56 @@ pub enum ClusterAction {
     Stop,
     /// Print whether it runs, and its `DATABASE_URL`.
     Status,
+}
+
+/// `antq user ...`
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserAction {
+    /// Create a user; the password is read from standard input (one line), never an argument.
+    Add {
+        /// Sign-in name: 2-64 of A-Z a-z 0-9 . _ -
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Admin unit codes (province, district, commune) the user's restricted reads and
+        /// writes are limited to (editor, patrol).
+        #[arg(long, value_delimiter = ',')]
+        jurisdiction: Vec<String>,
+        /// A patrol user's own unit (border-guard post or police unit code).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// List users with role, jurisdiction and state.
+    List,
+    /// Disable a user: sessions end, tokens stop working, sign-in is refused.
+    Disable {
+        /// Sign-in name.
+        name: String,
+    },
+}
+
+/// `antq token ...`
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token for a user and print it (only now: it is stored hashed).
+    Create {
+        /// The user the token acts as.
+        name: String,
+        /// How long it works: e.g. 12h, 90d, 2w, or never.
+        #[arg(long, default_value = "90d", value_parser = crate::auth::accounts::parse_validity)]
+        expires_in: crate::auth::accounts::Validity,
+        /// A label to recognise it by (the client or script using it).
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+    /// List tokens (ids, users, labels, expiry; never the secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (from `create` or `list`).
+        id: i64,
+    },
 }
 
 /// Database settings shared by every subcommand.
@@ -81,6 +145,30 @@ pub struct ServeConfig {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "ANTQ_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Minutes of inactivity after which a session expires.
+    #[arg(long, env = "ANTQ_SESSION_IDLE_MINS", default_value_t = 720, value_parser = clap::value_parser!(u64).range(1..=43_200))]
+    pub session_idle_mins: u64,
+
+    /// Let anonymous callers read the public layers (boundaries, border).
+    #[arg(long, env = "ANTQ_PUBLIC_LAYERS")]
+    pub public_layers: bool,
+
+    /// When the session cookie is marked Secure: auto (when the request came over HTTPS, per
+    /// X-Forwarded-Proto), always or never.
+    #[arg(long, env = "ANTQ_SECURE_COOKIES", value_enum, default_value_t = CookieSecurity::Auto)]
+    pub secure_cookies: CookieSecurity,
+}
+
+/// When the session cookie is marked `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CookieSecurity {
+    /// When the request came over HTTPS (`X-Forwarded-Proto: https` from the TLS proxy).
+    Auto,
+    /// Always (the service is only reached over HTTPS).
+    Always,
+    /// Never (plain HTTP on a closed network).
+    Never,
 }
 
 /// How log lines are written.

@@ -3,6 +3,8 @@
 //! `main.rs` only parses the command line; everything runs from here so that the integration
 //! tests drive the same code. Dependencies point one way: `http -> db`.
 
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -24,9 +26,32 @@ use db::cluster::Cluster;
 /// Whatever stopped the command, with a message meant for the person who typed it.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(serve_config) | Command::Demo(serve_config) => {
+        Command::Serve(serve_config) => {
             let db = Database::open(&cli.db).await?;
             let result = serve(&db, &serve_config).await;
+            db.close().await;
+            result
+        }
+        Command::Demo(serve_config) => {
+            let db = Database::open(&cli.db).await?;
+            let result = async {
+                auth::accounts::create_demo_users(&db.pool).await?;
+                print_demo_users();
+                serve(&db, &serve_config).await
+            }
+            .await;
+            db.close().await;
+            result
+        }
+        Command::User { action } => {
+            let db = Database::open(&cli.db).await?;
+            let result = admin::user_command(&db.pool, action).await;
+            db.close().await;
+            result
+        }
+        Command::Token { action } => {
+            let db = Database::open(&cli.db).await?;
+            let result = admin::token_command(&db.pool, action).await;
             db.close().await;
             result
         }
@@ -48,6 +73,9 @@ async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
         http: Arc::new(http::HttpSettings {
             web_dir: config.web_dir.clone(),
             request_timeout: Duration::from_secs(config.request_timeout_secs),
+            session_idle: Duration::from_mins(config.session_idle_mins),
+            public_layers: config.public_layers,
+            cookie_security: config.secure_cookies,
         }),
     };
     let listener =
@@ -55,10 +83,19 @@ async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
     println!("ANTQ Atlas is serving at http://{addr}/ (Ctrl-C to stop)");
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")
+    // The peer address feeds the sign-in throttle and the audit log.
+    let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")
+}
+
+/// Tells the person who typed `antq demo` how to sign in.
+fn print_demo_users() {
+    let names: Vec<&str> = auth::accounts::DEMO_USERS.iter().map(|u| u.0).collect();
+    println!(
+        "Demo users (one per role): {}; password for all: {}",
+        names.join(", "),
+        auth::accounts::DEMO_PASSWORD
+    );
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.

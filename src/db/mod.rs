@@ -6,8 +6,13 @@
 //! layer registry.
 
 pub mod admin_units;
+pub mod audit;
 pub mod cluster;
+pub mod credentials;
 pub mod health;
+pub mod jurisdiction;
+pub mod key_points;
+pub mod users;
 
 use std::time::Duration;
 

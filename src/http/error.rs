@@ -4,7 +4,8 @@
 //! logged in full and answered with a generic description: database text never reaches a client.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -20,6 +21,15 @@ pub enum ApiError {
     /// No valid credentials were sent.
     #[error("authentication required")]
     Unauthorized,
+    /// A sign-in with a wrong password, an unknown name or a disabled user: one message for all.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Too many failed sign-ins: retry after this many seconds.
+    #[error("too many failed sign-ins; retry in {0} s")]
+    TooManyRequests(u64),
+    /// The path exists, not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// Authenticated, but not allowed.
     #[error("{0}")]
     Forbidden(String),
@@ -46,7 +56,9 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -59,7 +71,9 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
-            Self::Unauthorized => "unauthorized",
+            Self::Unauthorized | Self::BadCredentials => "unauthorized",
+            Self::TooManyRequests(_) => "too_many_requests",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
@@ -95,6 +109,24 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        Self::BadRequest(e.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(e: PathRejection) -> Self {
+        Self::BadRequest(e.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        Self::BadRequest(e.body_text())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
@@ -103,6 +135,11 @@ impl IntoResponse for ApiError {
             Self::Unavailable => tracing::warn!("database unavailable"),
             _ => {}
         }
-        (status, Json(json!({ "code": self.code(), "description": self.to_string() }))).into_response()
+        let mut response =
+            (status, Json(json!({ "code": self.code(), "description": self.to_string() }))).into_response();
+        if let Self::TooManyRequests(secs) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }

@@ -6,19 +6,28 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::gate::Principal;
 use super::ogc::{pairs, readable};
-use super::{ApiError, AppState, Result, Scope};
+use super::routes::Route;
+use super::{ApiError, AppState, Result};
+use crate::auth::Permission;
+use crate::db::audit::{self, Outcome};
 use crate::layers::params::{self, today};
 use crate::layers::writers::{self, Format};
+
+/// Routes of this module.
+pub fn routes() -> Vec<Route> {
+    vec![Route::get("/api/v1/collections/{id}/export", Permission::Export, export)]
+}
 
 /// `GET /api/v1/collections/{id}/export?f=geojson|csv|kml` with the same filters as items.
 pub async fn export(
     State(state): State<AppState>,
-    Scope(scope): Scope,
+    who: Principal,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    let layer = readable(&id, &scope)?;
+    let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
     let parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
     let format = match parsed.rest.first() {
@@ -29,6 +38,11 @@ pub async fn export(
     };
     let date = parsed.filters.as_of.unwrap_or_else(today);
     let filename = format!("{}_{}.{}", layer.id, date.format("%Y%m%d"), format.extension());
+    // Audited before the first byte leaves: a download cut short was still an export.
+    let entry = who.audit("export", Outcome::Ok).with_target(format!("collection:{id}")).with_details(
+        serde_json::json!({ "format": format.extension(), "query": raw.clone().unwrap_or_default() }),
+    );
+    audit::record(&state.pool, &entry).await?;
     let chunks = writers::export(state.pool.clone(), layer, parsed.filters, scope, format);
     let mut response = Response::new(Body::from_stream(ReceiverStream::new(chunks)));
     let h = response.headers_mut();

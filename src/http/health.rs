@@ -2,19 +2,20 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::json;
 
 use super::AppState;
+use super::routes::Route;
+use crate::auth::Permission;
 use crate::db;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+/// Routes of this module: load balancers and monitors probe `/health` without credentials.
+pub fn routes() -> Vec<Route> {
+    vec![Route::get("/health", Permission::Public, health)]
 }
 
 /// 200 with the versions while the database answers; 503 with a reason while it does not. The

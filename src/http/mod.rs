@@ -1,11 +1,20 @@
-//! The HTTP edge: the router, shared state, and one module per resource, each owning its
-//! `router()`. Handlers call `db`/`layers`/`analysis`; they never write SQL.
+//! The HTTP edge: the router, shared state, and one module per resource, each declaring its
+//! routes with the permission each needs (see `routes` and `gate`). Handlers call
+//! `db`/`layers`/`analysis`; they never write SQL.
+//!
+//! Deny by default: the router is built only from [`routes()`], and every request to a route
+//! passes the gate, which refuses what the route's permission does not allow.
 
+mod audit;
+mod auth;
 mod cache;
 pub mod error;
 mod export;
+pub mod gate;
 mod health;
+mod key_points;
 mod ogc;
+pub mod routes;
 mod tiles;
 
 use std::path::PathBuf;
@@ -13,45 +22,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::routing::get;
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Result};
+pub use gate::Principal;
+pub use routes::Route;
 
-use crate::layers::ReadScope;
-
-/// What the caller may read of the layers.
-// Placeholder until the security core lands: reads everything.
-#[derive(Debug, Clone)]
-pub struct Scope(pub ReadScope);
-
-impl<S: Send + Sync> FromRequestParts<S> for Scope {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self> {
-        Ok(Self(ReadScope::everything()))
-    }
-}
-
-/// The OGC API – Features endpoints, tiles and exports, all served from the layer registry.
-fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1", get(ogc::landing))
-        .route("/api/v1/conformance", get(ogc::conformance))
-        .route("/api/v1/collections", get(ogc::collections))
-        .route("/api/v1/collections/{id}", get(ogc::collection))
-        .route("/api/v1/collections/{id}/queryables", get(ogc::queryables))
-        .route("/api/v1/collections/{id}/items", get(ogc::items))
-        .route("/api/v1/collections/{id}/items/{fid}", get(ogc::item))
-        .route("/api/v1/collections/{id}/tiles/WebMercatorQuad/tilejson.json", get(tiles::tilejson))
-        .route("/api/v1/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}", get(tiles::tile))
-        .route("/api/v1/collections/{id}/export", get(export::export))
-}
+use crate::config::CookieSecurity;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -71,15 +51,52 @@ pub struct HttpSettings {
     pub web_dir: PathBuf,
     /// How long a request may take.
     pub request_timeout: Duration,
+    /// A session unused this long expires.
+    pub session_idle: Duration,
+    /// Whether anonymous callers may read the public layers.
+    pub public_layers: bool,
+    /// When the session cookie is marked `Secure`.
+    pub cookie_security: CookieSecurity,
 }
 
-/// The whole application: API, health, and the web map's static files.
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            web_dir: PathBuf::from("web"),
+            request_timeout: Duration::from_secs(30),
+            session_idle: Duration::from_hours(12),
+            public_layers: false,
+            cookie_security: CookieSecurity::Auto,
+        }
+    }
+}
+
+/// Every route of the service, each with its permission: the router and the tests both read it.
+#[must_use]
+pub fn routes() -> Vec<Route> {
+    [
+        health::routes(),
+        auth::routes(),
+        audit::routes(),
+        key_points::routes(),
+        ogc::routes(),
+        tiles::routes(),
+        export::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The whole application: the declared routes behind the gate, and the web map's static files.
 pub fn router(state: AppState) -> Router {
     let web = ServeDir::new(&state.http.web_dir);
     let timeout = state.http.request_timeout;
-    Router::new()
-        .merge(health::router())
-        .merge(api_router())
+    let (api, permissions) = routes::assemble(routes());
+    let gate = gate::Gate { state: state.clone(), permissions };
+    api
+        // Added last, so it wraps every route above (and only them: the static files are public).
+        .layer(axum::middleware::from_fn_with_state(gate, gate::gate))
         .fallback_service(web)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(TraceLayer::new_for_http())

@@ -10,7 +10,10 @@ use axum::response::Response;
 use serde_json::{Value as Json_, json};
 
 use super::cache::{self, Visibility};
-use super::{ApiError, AppState, Result, Scope};
+use super::gate::Principal;
+use super::routes::Route;
+use super::{ApiError, AppState, Result};
+use crate::auth::Permission;
 use crate::layers::params::{self, Crs, Filters};
 use crate::layers::query::{self, FeatureShape, Page};
 use crate::layers::{self, LAYERS, Layer, ReadScope, Sensitivity};
@@ -37,15 +40,49 @@ pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>> {
         .map_err(|e| ApiError::BadRequest(format!("the query string cannot be read: {e}")))
 }
 
-/// The layer `id`, if it exists and the caller may read it. An unreadable layer is reported as
-/// forbidden (its existence is no secret: the registry is public code).
+/// Routes of this module. Each collection route admits every reader at the gate
+/// (`ReadPublic`); the handler then checks the collection's own sensitivity.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/api/v1", Permission::Public, landing),
+        Route::get("/api/v1/conformance", Permission::Public, conformance),
+        Route::get("/api/v1/collections", Permission::ReadPublic, collections),
+        Route::get("/api/v1/collections/{id}", Permission::ReadPublic, collection),
+        Route::get("/api/v1/collections/{id}/queryables", Permission::ReadPublic, queryables),
+        Route::get("/api/v1/collections/{id}/items", Permission::ReadPublic, items),
+        Route::get("/api/v1/collections/{id}/items/{fid}", Permission::ReadPublic, item),
+    ]
+}
+
+/// What `who` may read of the layers. The jurisdiction (a geometry) is looked up only when
+/// `layer` is restricted, the one kind of layer it bounds.
 ///
 /// # Errors
-/// Unknown or forbidden collection.
-pub fn readable(id: &str, scope: &ReadScope) -> Result<&'static Layer> {
+/// The database fails.
+pub async fn scope(who: &Principal, state: &AppState, layer: Option<&Layer>) -> Result<ReadScope> {
+    let mut scope = ReadScope {
+        public: who.has(Permission::ReadPublic),
+        internal: who.has(Permission::ReadInternal),
+        restricted: who.has(Permission::ReadRestricted),
+        patrols: who.has(Permission::ReadPatrols),
+        jurisdiction: None,
+    };
+    if layer.is_some_and(|l| l.sensitivity == Sensitivity::Restricted) {
+        scope.jurisdiction = who.jurisdiction_filter(&state.pool).await?;
+    }
+    Ok(scope)
+}
+
+/// The layer `id` and the caller's scope on it, if it exists and the caller may read it. An
+/// unreadable layer is forbidden, not hidden: the registry is public code.
+///
+/// # Errors
+/// Unknown or forbidden collection; the database fails.
+pub async fn readable(who: &Principal, state: &AppState, id: &str) -> Result<(&'static Layer, ReadScope)> {
     let layer = layers::find(id).ok_or_else(|| ApiError::NotFound(format!("collection '{id}'")))?;
+    let scope = scope(who, state, Some(layer)).await?;
     if scope.may_read(layer) {
-        Ok(layer)
+        Ok((layer, scope))
     } else {
         Err(ApiError::Forbidden(format!("your role may not read collection '{id}'")))
     }
@@ -133,10 +170,14 @@ async fn describe(state: &AppState, layer: &Layer, scope: &ReadScope, base: &str
 /// `GET /api/v1/collections`: the layers the caller may read.
 pub async fn collections(
     State(state): State<AppState>,
-    Scope(scope): Scope,
+    who: Principal,
     headers: HeaderMap,
 ) -> Result<Json<Json_>> {
     let base = base_url(&headers);
+    let mut scope = scope(&who, &state, None).await?;
+    if scope.restricted || scope.patrols {
+        scope.jurisdiction = who.jurisdiction_filter(&state.pool).await?;
+    }
     let mut list = Vec::new();
     for layer in LAYERS.iter().filter(|l| scope.may_read(l)) {
         list.push(describe(&state, layer, &scope, &base).await?);
@@ -150,17 +191,22 @@ pub async fn collections(
 /// `GET /api/v1/collections/{id}`.
 pub async fn collection(
     State(state): State<AppState>,
-    Scope(scope): Scope,
+    who: Principal,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Json_>> {
-    let layer = readable(&id, &scope)?;
+    let (layer, scope) = readable(&who, &state, &id).await?;
     Ok(Json(describe(&state, layer, &scope, &base_url(&headers)).await?))
 }
 
 /// `GET /api/v1/collections/{id}/queryables`: a JSON Schema of the filterable properties.
-pub async fn queryables(Scope(scope): Scope, Path(id): Path<String>, headers: HeaderMap) -> Result<Response> {
-    let layer = readable(&id, &scope)?;
+pub async fn queryables(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (layer, _) = readable(&who, &state, &id).await?;
     let mut props = serde_json::Map::new();
     props.insert(
         "geometry".into(),
@@ -239,12 +285,12 @@ fn parse_page(layer: &'static Layer, rest: &[(&str, &str)]) -> Result<Page> {
 /// `GET /api/v1/collections/{id}/items`.
 pub async fn items(
     State(state): State<AppState>,
-    Scope(scope): Scope,
+    who: Principal,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let layer = readable(&id, &scope)?;
+    let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
     let parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
     let page = parse_page(layer, &parsed.rest)?;
@@ -295,12 +341,12 @@ pub async fn items(
 /// `GET /api/v1/collections/{id}/items/{fid}`.
 pub async fn item(
     State(state): State<AppState>,
-    Scope(scope): Scope,
+    who: Principal,
     Path((id, fid)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let layer = readable(&id, &scope)?;
+    let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
     let parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
     if !parsed.filters.properties.is_empty()

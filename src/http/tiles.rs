@@ -6,14 +6,33 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::cache;
+use super::gate::Principal;
 use super::ogc::{base_url, pairs, readable, visibility};
-use super::{ApiError, AppState, Result, Scope};
+use super::routes::Route;
+use super::{ApiError, AppState, Result};
+use crate::auth::Permission;
 use crate::layers::params::{self, Filters};
 use crate::layers::query;
 use crate::layers::tiles::{self, MAX_ZOOM, TileCoord};
 use crate::layers::{Layer, PropType};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+/// Routes of this module; the handlers check each collection's own sensitivity.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "/api/v1/collections/{id}/tiles/WebMercatorQuad/tilejson.json",
+            Permission::ReadPublic,
+            tilejson,
+        ),
+        Route::get(
+            "/api/v1/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}",
+            Permission::ReadPublic,
+            tile,
+        ),
+    ]
+}
 
 fn tile_filters(layer: &'static Layer, pairs: &[(String, String)]) -> Result<Filters> {
     let parsed = params::parse_filters(layer, pairs, &[]).map_err(|e| ApiError::BadRequest(e.0))?;
@@ -27,12 +46,12 @@ fn tile_filters(layer: &'static Layer, pairs: &[(String, String)]) -> Result<Fil
 /// it is empty, 400 for a tile that cannot exist.
 pub async fn tile(
     State(state): State<AppState>,
-    super::Scope(scope): Scope,
+    who: Principal,
     Path((id, z, y, x)): Path<(String, String, String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let layer = readable(&id, &scope)?;
+    let (layer, scope) = readable(&who, &state, &id).await?;
     let number = |name: &str, v: &str| {
         v.parse::<u32>().map_err(|_| ApiError::BadRequest(format!("tile {name} '{v}' is not a whole number")))
     };
@@ -49,12 +68,12 @@ pub async fn tile(
 /// tile URLs carry the same filters as this request.
 pub async fn tilejson(
     State(state): State<AppState>,
-    Scope(scope): Scope,
+    who: Principal,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let layer = readable(&id, &scope)?;
+    let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
     tile_filters(layer, &pairs)?;
     let bbox = query::extent(&state.pool, layer, &scope).await?.bbox;

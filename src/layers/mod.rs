@@ -133,8 +133,8 @@ pub struct Layer {
     pub description: &'static str,
     /// Who may read it.
     pub sensitivity: Sensitivity,
-    /// Whether it is part of the border-and-patrol set that patrol users read.
-    pub border_or_patrol: bool,
+    /// A restricted layer that patrol users may read too (patrols and tracks).
+    pub patrol_layer: bool,
     /// The served geometry type.
     pub geometry: GeometryType,
     /// The SQL source (see the module documentation).
@@ -165,34 +165,43 @@ pub fn find(id: &str) -> Option<&'static Layer> {
     LAYERS.iter().find(|l| l.id == id)
 }
 
-/// What a caller may read of the layers; the security core derives it from the caller's role.
-#[derive(Debug, Clone)]
+/// What a caller may read of the layers; the HTTP edge derives it from the caller's permissions.
+#[derive(Debug, Clone, Default)]
 pub struct ReadScope {
-    /// The most sensitive layers the caller may read.
-    pub max_sensitivity: Sensitivity,
-    /// Patrol users read only the border and patrol layers.
-    pub border_and_patrol_only: bool,
-    /// Codes of the admin units whose union bounds the caller's reads of restricted layers;
+    /// Public layers (boundaries, border).
+    pub public: bool,
+    /// Internal layers (models, statistics).
+    pub internal: bool,
+    /// Restricted layers (key points).
+    pub restricted: bool,
+    /// Restricted patrol layers (patrols, tracks).
+    pub patrols: bool,
+    /// The union of the caller's jurisdiction as EWKB, bounding its reads of restricted layers;
     /// `None` reads everywhere.
-    pub jurisdiction: Option<Vec<String>>,
+    pub jurisdiction: Option<Vec<u8>>,
 }
 
 impl ReadScope {
-    /// Reads everything everywhere (analysts and admins; internal jobs).
+    /// Reads everything everywhere (internal jobs, benchmarks of the machinery).
     #[must_use]
     pub fn everything() -> Self {
-        Self { max_sensitivity: Sensitivity::Restricted, border_and_patrol_only: false, jurisdiction: None }
+        Self { public: true, internal: true, restricted: true, patrols: true, jurisdiction: None }
     }
 
     /// Whether the caller may read `layer` at all.
     #[must_use]
     pub fn may_read(&self, layer: &Layer) -> bool {
-        layer.sensitivity <= self.max_sensitivity && (!self.border_and_patrol_only || layer.border_or_patrol)
+        match layer.sensitivity {
+            Sensitivity::Public => self.public,
+            Sensitivity::Internal => self.internal,
+            Sensitivity::Restricted if layer.patrol_layer => self.patrols,
+            Sensitivity::Restricted => self.restricted,
+        }
     }
 
-    /// The jurisdiction that bounds reads of `layer`, if any.
+    /// The jurisdiction (EWKB) that bounds reads of `layer`, if any.
     #[must_use]
-    pub fn jurisdiction_for(&self, layer: &Layer) -> Option<&[String]> {
+    pub fn jurisdiction_for(&self, layer: &Layer) -> Option<&[u8]> {
         match layer.sensitivity {
             Sensitivity::Restricted => self.jurisdiction.as_deref(),
             _ => None,

@@ -40,8 +40,8 @@ pub enum Value {
     Date(NaiveDate),
     /// Instant.
     Time(DateTime<Utc>),
-    /// A list of texts (jurisdiction codes).
-    TextList(Vec<String>),
+    /// Bytes (a geometry as EWKB).
+    Bytes(Vec<u8>),
 }
 
 impl Value {

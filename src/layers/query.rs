@@ -52,7 +52,7 @@ impl Sql {
                 Value::Bool(b) => q.bind(*b),
                 Value::Date(d) => q.bind(*d),
                 Value::Time(t) => q.bind(*t),
-                Value::TextList(l) => q.bind(l.clone()),
+                Value::Bytes(b) => q.bind(b.clone()),
             };
         }
         q
@@ -105,12 +105,9 @@ pub fn conditions(sql: &mut Sql, layer: &Layer, filters: &Filters, scope: &ReadS
     if let Some(expr) = &filters.cql {
         conds.push(super::cql2::to_sql(expr, sql));
     }
-    if let Some(codes) = scope.jurisdiction_for(layer) {
-        let p = sql.bind(Value::TextList(codes.to_vec()));
-        conds.push(format!(
-            "exists (select 1 from admin_units j where j.code = any({p}) and j.validity @> current_date
-                     and ST_Intersects(j.geom, l.geom))"
-        ));
+    if let Some(area) = scope.jurisdiction_for(layer) {
+        let p = sql.bind(Value::Bytes(area.to_vec()));
+        conds.push(format!("ST_Intersects(l.geom, ST_GeomFromEWKB({p}))"));
     }
     if conds.is_empty() { "true".to_owned() } else { conds.join(" and ") }
 }

@@ -2,15 +2,19 @@
 
 use std::process::Command;
 
-use crate::support::{app, seed_small, serve, test_db};
+use antq_atlas::auth::Role;
+
+use crate::support::{app, seed_small, serve, test_db, token};
 
 /// Runs a GDAL program and returns its standard output, failing the test with its error output.
-async fn gdal(program: &'static str, args: Vec<String>) -> String {
+async fn gdal(program: &'static str, args: Vec<String>, token: &str) -> String {
+    let auth = format!("Authorization: Bearer {token}");
     let out = tokio::task::spawn_blocking(move || {
         Command::new(program)
             .args(&args)
             // No proxy, no cache, no retries: each request is this test's.
             .env("GDAL_HTTP_TIMEOUT", "30")
+            .env("GDAL_HTTP_HEADERS", auth)
             .env("CPL_VSIL_CURL_USE_CACHE", "NO")
             .env_remove("http_proxy")
             .env_remove("https_proxy")
@@ -28,10 +32,11 @@ async fn gdal(program: &'static str, args: Vec<String>) -> String {
 async fn ogrinfo_lists_the_collections_and_ogr2ogr_copies_a_whole_layer() {
     let db = test_db().await;
     seed_small(&db.pool).await;
+    let token = token(&db.pool, Role::Analyst, &[]).await;
     let addr = serve(app(db.pool.clone())).await;
     let source = format!("OAPIF:http://{addr}/api/v1");
 
-    let listing = gdal("ogrinfo", vec!["-ro".into(), "-q".into(), source.clone()]).await;
+    let listing = gdal("ogrinfo", vec!["-ro".into(), "-q".into(), source.clone()], &token).await;
     for id in ["communes", "border_segments", "key_points", "patrol_tracks"] {
         assert!(listing.lines().any(|l| l.contains(&format!(": {id} "))), "ogrinfo lists {id}:\n{listing}");
     }
@@ -50,10 +55,14 @@ async fn ogrinfo_lists_the_collections_and_ogr2ogr_copies_a_whole_layer() {
             "-oo".into(),
             "PAGE_SIZE=15".into(),
         ],
+        &token,
     )
     .await;
-    let summary =
-        gdal("ogrinfo", vec!["-ro".into(), "-so".into(), out.display().to_string(), "key_points".into()])
-            .await;
+    let summary = gdal(
+        "ogrinfo",
+        vec!["-ro".into(), "-so".into(), out.display().to_string(), "key_points".into()],
+        &token,
+    )
+    .await;
     assert!(summary.contains("Feature Count: 40"), "{summary}");
 }

@@ -5,12 +5,16 @@ use std::collections::HashSet;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::support::{app, get_json, get_raw, seed_small, test_db};
+use antq_atlas::auth::Role;
 
+use crate::support::{app, as_user, get_json, get_raw, seed_small, test_db, token};
+
+/// The small fixture, read by an analyst (every layer, everywhere).
 async fn seeded() -> (crate::support::TestDb, axum::Router) {
     let db = test_db().await;
     seed_small(&db.pool).await;
-    let router = app(db.pool.clone());
+    let analyst = token(&db.pool, Role::Analyst, &[]).await;
+    let router = as_user(app(db.pool.clone()), &analyst);
     (db, router)
 }
 

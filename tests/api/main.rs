@@ -6,4 +6,5 @@ mod gdal;
 mod health;
 mod layers;
 mod schema;
+mod security;
 mod support;

@@ -20,6 +20,24 @@ use tower::ServiceExt;
 /// A database of its own for one test.
 pub struct TestDb {
     pub pool: PgPool,
+    /// A `DATABASE_URL` for this database, for running the `antq` binary on it.
+    pub url: String,
+}
+
+fn test_data_dir() -> PathBuf {
+    std::env::var_os("ANTQ_TEST_DATA_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-pg"), PathBuf::from)
+}
+
+/// A URL for the database `name` on the test server.
+fn database_url(name: &str) -> String {
+    if let Ok(url) = std::env::var("ANTQ_TEST_DATABASE_URL") {
+        let (base, query) = url.split_once('?').map_or((url.as_str(), None), |(b, q)| (b, Some(q)));
+        let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+        return format!("{prefix}/{name}{}", query.map(|q| format!("?{q}")).unwrap_or_default());
+    }
+    // sqlx refuses the empty host of `Cluster::url` (made for psql); `host=` still picks the socket.
+    Cluster::new(&test_data_dir()).expect("private test cluster").url(name).replacen("@/", "@localhost/", 1)
 }
 
 /// The server every test database lives on.
@@ -27,9 +45,7 @@ fn server() -> PgConnectOptions {
     if let Ok(url) = std::env::var("ANTQ_TEST_DATABASE_URL") {
         return url.parse().expect("ANTQ_TEST_DATABASE_URL is not a PostgreSQL URL");
     }
-    let dir = std::env::var_os("ANTQ_TEST_DATA_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-pg"), PathBuf::from);
-    let cluster = Cluster::new(&dir).expect("private test cluster");
+    let cluster = Cluster::new(&test_data_dir()).expect("private test cluster");
     // Left running for the other test processes; scripts/test.sh stops it at the end.
     cluster.ensure_running().expect("start the private test cluster");
     cluster.connect_options("postgres")
@@ -82,7 +98,7 @@ pub async fn test_db() -> TestDb {
     sqlx::query("select pg_advisory_unlock(727274)").execute(&mut admin).await.expect("unlock");
     admin.close().await.expect("close");
     let pool = db::pool(server.database(&name), 4).await.expect("connect to the test database");
-    TestDb { pool }
+    TestDb { pool, url: database_url(&name) }
 }
 
 /// Drops templates of older migrations, and test databases whose process has ended.
@@ -105,16 +121,38 @@ async fn drop_leftovers(admin: &mut PgConnection, template: &str) {
     }
 }
 
-/// The application router over `pool`, as `antq serve` builds it.
+/// The application router over `pool`, as `antq serve` builds it with the default settings.
 pub fn app(pool: PgPool) -> Router {
-    antq_atlas::http::router(AppState {
-        pool,
-        private_cluster: false,
-        http: Arc::new(HttpSettings {
-            web_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web"),
-            request_timeout: Duration::from_secs(30),
-        }),
-    })
+    app_with(pool, HttpSettings::default())
+}
+
+/// The application router over `pool` with `settings` (the web directory is the repository's).
+pub fn app_with(pool: PgPool, mut settings: HttpSettings) -> Router {
+    settings.web_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
+    settings.request_timeout = Duration::from_secs(30);
+    antq_atlas::http::router(AppState { pool, private_cluster: false, http: Arc::new(settings) })
+}
+
+/// A user of `role` (named after it, with jurisdiction `codes`) and an API token for it.
+pub async fn token(pool: &PgPool, role: antq_atlas::auth::Role, codes: &[&str]) -> String {
+    let name = format!("{role:?}").to_lowercase();
+    let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+    antq_atlas::auth::accounts::add_user(pool, &name, role, &codes, None, "correct horse battery")
+        .await
+        .expect("add user");
+    antq_atlas::auth::accounts::create_token(pool, &name, "test", Some(chrono::TimeDelta::days(1)))
+        .await
+        .expect("token")
+        .1
+}
+
+/// `router` with every request carrying `Authorization: Bearer <token>`.
+pub fn as_user(router: Router, token: &str) -> Router {
+    let value = axum::http::HeaderValue::from_str(&format!("Bearer {token}")).expect("header value");
+    router.layer(tower_http::set_header::SetRequestHeaderLayer::overriding(
+        axum::http::header::AUTHORIZATION,
+        value,
+    ))
 }
 
 /// Sends a GET and returns the status and the body parsed as JSON (`Null` when it is not JSON).

@@ -1,0 +1,106 @@
+//! The `antq user` and `antq token` commands: parse, call `auth::accounts`, print.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context;
+use sqlx::PgPool;
+
+use crate::auth::accounts;
+use crate::config::{TokenAction, UserAction};
+use crate::db::{credentials, users};
+
+/// Runs `antq user ...`.
+///
+/// # Errors
+/// Whatever stopped it, in words for the person who typed it.
+pub async fn user_command(pool: &PgPool, action: UserAction) -> anyhow::Result<()> {
+    match action {
+        UserAction::Add { name, role, jurisdiction, unit } => {
+            let password = read_password()?;
+            let id = accounts::add_user(pool, &name, role, &jurisdiction, unit.as_deref(), &password).await?;
+            println!("user {name} created (id {id}, role {role:?})");
+        }
+        UserAction::List => {
+            println!("{:<6} {:<24} {:<8} {:<10} jurisdiction", "id", "name", "role", "state");
+            for u in users::list(pool).await? {
+                let state = if u.disabled_at.is_some() { "disabled" } else { "active" };
+                let role = format!("{:?}", u.role).to_lowercase();
+                println!(
+                    "{:<6} {:<24} {:<8} {:<10} {}",
+                    u.id,
+                    u.username,
+                    role,
+                    state,
+                    u.jurisdiction.join(",")
+                );
+            }
+        }
+        UserAction::Disable { name } => {
+            accounts::disable_user(pool, &name).await?;
+            println!("user {name} disabled; its sessions ended and its tokens no longer work");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `antq token ...`.
+///
+/// # Errors
+/// Whatever stopped it, in words for the person who typed it.
+pub async fn token_command(pool: &PgPool, action: TokenAction) -> anyhow::Result<()> {
+    match action {
+        TokenAction::Create { name, expires_in, label } => {
+            let (id, token) = accounts::create_token(pool, &name, &label, expires_in.0).await?;
+            let until = expires_in.0.map_or_else(
+                || "never expires".to_owned(),
+                |d| format!("expires {}", (chrono::Utc::now() + d).format("%Y-%m-%d %H:%M UTC")),
+            );
+            eprintln!(
+                "token {id} for {name} ({until}); it is shown only now, send it as `Authorization: Bearer ...`:"
+            );
+            println!("{token}");
+        }
+        TokenAction::List => {
+            for t in credentials::list_tokens(pool).await? {
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(_), _) => "revoked".to_owned(),
+                    (None, Some(at)) if at <= chrono::Utc::now() => "expired".to_owned(),
+                    (None, Some(at)) => format!("until {}", at.format("%Y-%m-%d")),
+                    (None, None) => "no expiry".to_owned(),
+                };
+                println!("{:<6} {:<24} {:<20} {}", t.id, t.username, t.name, state);
+            }
+        }
+        TokenAction::Revoke { id } => {
+            accounts::revoke_token(pool, id).await?;
+            println!("token {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+/// One line from standard input, without its line end. On a terminal it prompts and turns echo
+/// off, so the password is neither an argument (visible in `ps`) nor on the screen.
+fn read_password() -> anyhow::Result<String> {
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    let stdin = std::io::stdin();
+    let saved = if stdin.is_terminal() {
+        eprint!("Password: ");
+        std::io::stderr().flush()?;
+        let saved = tcgetattr(&stdin).context("cannot read the terminal settings")?;
+        let mut quiet = saved.clone();
+        quiet.local_flags.remove(LocalFlags::ECHO);
+        tcsetattr(&stdin, SetArg::TCSANOW, &quiet).context("cannot turn echo off")?;
+        Some(saved)
+    } else {
+        None
+    };
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if let Some(saved) = saved {
+        tcsetattr(&stdin, SetArg::TCSANOW, &saved).context("cannot restore the terminal")?;
+        eprintln!();
+    }
+    read.context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}

@@ -1,0 +1,118 @@
+//! Writes of key points (reads go through the layer registry). Each function takes the write's
+//! transaction, so the caller records the audit row in the same transaction.
+
+use serde::Deserialize;
+use serde_json::Value;
+use sqlx::PgConnection;
+
+/// A key point as the audit log and the API show it after a write.
+macro_rules! key_point_json {
+    () => {
+        "jsonb_build_object('id', k.id, 'code', k.code, 'category', k.category, 'severity', k.severity,
+            'status', k.status, 'observed_at', k.observed_at, 'lon', ST_X(k.location), 'lat', ST_Y(k.location),
+            'description', k.description, 'version', k.version)"
+    };
+}
+
+/// A new key point, as a client sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewKeyPoint {
+    /// Unique code, e.g. `KP-2026-0001`.
+    pub code: String,
+    /// A `key_point_categories` code.
+    pub category: String,
+    /// 1 (low) to 5 (high); 2 when omitted.
+    pub severity: Option<i16>,
+    /// When it was observed.
+    pub observed_at: chrono::DateTime<chrono::Utc>,
+    /// Longitude (WGS 84).
+    pub lon: f64,
+    /// Latitude (WGS 84).
+    pub lat: f64,
+    /// What was observed.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The editable fields of a key point; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct KeyPointPatch {
+    /// `reported`, `verified`, `active` or `resolved`.
+    pub status: Option<String>,
+    /// 1 to 5.
+    pub severity: Option<i16>,
+    /// What was observed.
+    pub description: Option<String>,
+}
+
+/// Inserts a key point by `user_id`; returns it as JSON.
+///
+/// # Errors
+/// A constraint refuses it (`key_points_code_key`, `key_points_category_fkey`, a check), or
+/// the database fails.
+#[tracing::instrument(skip(conn, kp), fields(code = %kp.code), err)]
+pub async fn insert(conn: &mut PgConnection, kp: &NewKeyPoint, user_id: i64) -> Result<Value, sqlx::Error> {
+    sqlx::query_scalar(concat!(
+        "with k as (insert into key_points (code, category, severity, observed_at, location, description, created_by)
+                    values ($1, $2, coalesce($3, 2), $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, $8)
+                    returning *)
+         select ",
+        key_point_json!(),
+        " from k"
+    ))
+    .bind(&kp.code)
+    .bind(&kp.category)
+    .bind(kp.severity)
+    .bind(kp.observed_at)
+    .bind(kp.lon)
+    .bind(kp.lat)
+    .bind(&kp.description)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// A key point locked for update: its JSON and location; `None` when there is no such point.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip(conn), err)]
+pub async fn lock(conn: &mut PgConnection, id: i64) -> Result<Option<(Value, f64, f64)>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "select ",
+        key_point_json!(),
+        ", ST_X(k.location), ST_Y(k.location) from key_points k where k.id = $1 for update"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Applies `patch` to key point `id` by `user_id`; returns it as JSON.
+///
+/// # Errors
+/// A constraint refuses it, or the database fails.
+#[tracing::instrument(skip(conn, patch), err)]
+pub async fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    patch: &KeyPointPatch,
+    user_id: i64,
+) -> Result<Value, sqlx::Error> {
+    sqlx::query_scalar(concat!(
+        "with k as (update key_points set status = coalesce($2::key_point_status, status),
+                        severity = coalesce($3, severity), description = coalesce($4, description),
+                        updated_by = $5, updated_at = now()
+                    where id = $1 returning *)
+         select ",
+        key_point_json!(),
+        " from k"
+    ))
+    .bind(id)
+    .bind(patch.status.as_deref())
+    .bind(patch.severity)
+    .bind(patch.description.as_deref())
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,129 @@
+//! Sign-in: `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.
+
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, FromRequest, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::gate::{Principal, SESSION_COOKIE, Via};
+use super::routes::Route;
+use super::{ApiError, AppState, Result};
+use crate::auth::login::{self, SignInError};
+use crate::auth::{Permission, secret};
+use crate::config::CookieSecurity;
+use crate::db::audit::{self, Outcome};
+use crate::db::credentials;
+use crate::db::users::Account;
+
+/// Routes of this module.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/auth/login", Permission::Public, login),
+        Route::post("/auth/logout", Permission::SignedIn, logout),
+        Route::get("/auth/me", Permission::SignedIn, me),
+    ]
+}
+
+/// `Json` whose rejection is an [`ApiError`] (400 in the one JSON error shape).
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+struct Json<T>(T);
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+/// The user as `/auth/me` and the sign-in answer show it.
+fn describe(account: &Account, csrf_token: Option<&str>) -> serde_json::Value {
+    let permissions: Vec<Permission> =
+        Permission::ALL.into_iter().filter(|p| account.role.allows(*p)).collect();
+    json!({
+        "id": account.id,
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role,
+        "unit": account.unit,
+        "jurisdiction": account.jurisdiction,
+        "jurisdiction_bound": account.role.is_jurisdiction_bound(),
+        "permissions": permissions,
+        "csrf_token": csrf_token,
+    })
+}
+
+/// 200 with the user and its CSRF token, and the session cookie; 401 with one message for a
+/// wrong password, an unknown name and a disabled user; 429 with `Retry-After` when throttled.
+async fn login(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Json(form): Json<LoginForm>,
+) -> Result<Response> {
+    // Login CSRF: another site must not sign a victim's browser in to the attacker's account.
+    if headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+        return Err(ApiError::Forbidden("cross-site sign-in refused".into()));
+    }
+    let address = connect.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let idle = state.http.session_idle.as_secs_f64();
+    let signed_in = match login::sign_in(&state.pool, &form.username, &form.password, address, idle).await {
+        Ok(s) => s,
+        Err(SignInError::Invalid) => return Err(ApiError::BadCredentials),
+        Err(SignInError::Throttled(secs)) => return Err(ApiError::TooManyRequests(secs)),
+        Err(SignInError::Database(e)) => return Err(e.into()),
+        Err(SignInError::Other(e)) => return Err(e.into()),
+    };
+    let secure = cookie_secure(state.http.cookie_security, &headers);
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{}",
+        signed_in.session_id,
+        if secure { "; Secure" } else { "" }
+    );
+    let body = describe(&signed_in.account, Some(&secret::csrf_token(&signed_in.session_id)));
+    Ok(([(header::SET_COOKIE, header_value(cookie)?)], axum::Json(body)).into_response())
+}
+
+/// 204; ends the session and clears the cookie. With a token it only records the sign-out.
+async fn logout(State(state): State<AppState>, who: Principal, headers: HeaderMap) -> Result<Response> {
+    if let Via::Session { id } = who.via() {
+        credentials::delete_session(&state.pool, &secret::digest(id)).await?;
+    }
+    audit::record(&state.pool, &who.audit("auth.logout", Outcome::Ok)).await?;
+    let secure = cookie_secure(state.http.cookie_security, &headers);
+    let cookie = format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    );
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, header_value(cookie)?)]).into_response())
+}
+
+/// 200 with the user, role, jurisdiction, permissions and (for a session) its CSRF token.
+async fn me(who: Principal) -> Result<Response> {
+    let account = who.account().ok_or(ApiError::Unauthorized)?;
+    let csrf = match who.via() {
+        Via::Session { id } => Some(secret::csrf_token(id)),
+        _ => None,
+    };
+    Ok(axum::Json(describe(account, csrf.as_deref())).into_response())
+}
+
+/// Whether the cookie gets `Secure`: always, never, or when the request came over HTTPS (as the
+/// TLS-terminating proxy says in `X-Forwarded-Proto`; antq itself serves plain HTTP).
+fn cookie_secure(setting: CookieSecurity, headers: &HeaderMap) -> bool {
+    match setting {
+        CookieSecurity::Always => true,
+        CookieSecurity::Never => false,
+        CookieSecurity::Auto => headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))),
+    }
+}
+
+fn header_value(s: String) -> Result<HeaderValue> {
+    HeaderValue::try_from(s).map_err(|e| ApiError::Internal(e.into()))
+}
