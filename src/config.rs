@@ -29,7 +29,12 @@ pub enum Command {
     /// Serve the API and the web map.
     Serve(ServeConfig),
     /// Serve, after loading the Lao Cai demo data into an empty database.
-    Demo(ServeConfig),
+    Demo(DemoConfig),
+    /// Load a data set (such as `fixtures/laocai`) in one transaction; loading it again changes nothing.
+    Load {
+        /// Directory of the data set's GeoJSON and CSV files.
+        dir: PathBuf,
+    },
     /// Apply the database migrations and exit.
     Migrate,
     /// Manage the private PostgreSQL cluster by hand (tests and operators).
@@ -81,6 +86,18 @@ pub struct ServeConfig {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "ANTQ_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+}
+
+/// Settings of `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoConfig {
+    /// Serving settings.
+    #[command(flatten)]
+    pub serve: ServeConfig,
+
+    /// The demo data set, loaded when the database has no administrative units.
+    #[arg(long, env = "ANTQ_DEMO_FIXTURES", default_value = "fixtures/laocai")]
+    pub fixtures: PathBuf,
 }
 
 /// How log lines are written.

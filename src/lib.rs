@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod db;
+pub mod fixtures;
 pub mod http;
 
 use std::sync::Arc;
@@ -23,9 +24,24 @@ use db::cluster::Cluster;
 /// Whatever stopped the command, with a message meant for the person who typed it.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(serve_config) | Command::Demo(serve_config) => {
+        Command::Serve(serve_config) => {
             let db = Database::open(&cli.db).await?;
             let result = serve(&db, &serve_config).await;
+            db.close().await;
+            result
+        }
+        Command::Demo(demo) => {
+            let db = Database::open(&cli.db).await?;
+            let result = match load_demo_if_empty(&db, &demo.fixtures).await {
+                Ok(()) => serve(&db, &demo.serve).await,
+                Err(e) => Err(e),
+            };
+            db.close().await;
+            result
+        }
+        Command::Load { dir } => {
+            let db = Database::open(&cli.db).await?;
+            let result = load_and_report(&db, &dir).await;
             db.close().await;
             result
         }
@@ -37,6 +53,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Cluster { action } => cluster_command(&cli.db.data_dir, action).await,
     }
+}
+
+/// `antq demo` loads the demo data only into a database without administrative units, so that
+/// it never mixes the demo with real data (loading is idempotent anyway).
+async fn load_demo_if_empty(db: &Database, dir: &std::path::Path) -> anyhow::Result<()> {
+    if db::load::is_empty(&db.pool).await? {
+        load_and_report(db, dir).await
+    } else {
+        tracing::info!("the database holds data already: the demo data is not loaded");
+        Ok(())
+    }
+}
+
+async fn load_and_report(db: &Database, dir: &std::path::Path) -> anyhow::Result<()> {
+    let loaded = fixtures::load_dir(&db.pool, dir).await?;
+    let elapsed = loaded.elapsed.as_secs_f64();
+    println!("loaded {}: {} new rows in {elapsed:.1} s", dir.display(), loaded.inserted());
+    for step in &loaded.steps {
+        tracing::info!(file = step.file, inserted = step.inserted, "loaded");
+    }
+    Ok(())
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.

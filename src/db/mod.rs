@@ -8,6 +8,8 @@
 pub mod admin_units;
 pub mod cluster;
 pub mod health;
+pub mod load;
+pub mod reports;
 
 use std::time::Duration;
 

@@ -3,6 +3,7 @@
 
 pub mod error;
 mod health;
+mod reports;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.http.request_timeout;
     Router::new()
         .merge(health::router())
+        .merge(reports::router())
         .fallback_service(web)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(TraceLayer::new_for_http())

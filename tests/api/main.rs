@@ -2,6 +2,8 @@
 //! PostgreSQL + PostGIS (see `support`).
 
 mod cluster;
+mod demo;
 mod health;
+mod report;
 mod schema;
 mod support;
