@@ -33,7 +33,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(demo) => {
             let db = Database::open(&cli.db).await?;
             let result = match load_demo_if_empty(&db, &demo.fixtures).await {
-                Ok(()) => serve(&db, &demo.serve).await,
+                Ok(()) => match print_summary(&db).await {
+                    Ok(()) => serve(&db, &demo.serve).await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             db.close().await;
@@ -73,6 +76,28 @@ async fn load_and_report(db: &Database, dir: &std::path::Path) -> anyhow::Result
     for step in &loaded.steps {
         tracing::info!(file = step.file, inserted = step.inserted, "loaded");
     }
+    Ok(())
+}
+
+/// What the demo holds today: the districts by name and the province report's main figures.
+async fn print_summary(db: &Database) -> anyhow::Result<()> {
+    let report = db::reports::province(&db.pool, None).await?;
+    let districts =
+        db::admin_units::as_of(&db.pool, report.as_of, Some(db::admin_units::UnitLevel::District)).await?;
+    let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
+    println!("as of {}: {} district-level units ({})", report.as_of, report.districts, names.join(", "));
+    println!(
+        "  {} communes, wards and townships; {} villages; population {}; area {:.2} km²; border {:.3} km \
+         (official), {:.3} km (drawn); {} key security communes; {} model sites",
+        report.commune_level_units,
+        report.villages,
+        report.population,
+        report.area_km2.unwrap_or_default(),
+        report.border_length_km_official.unwrap_or_default(),
+        report.border_length_km_measured.unwrap_or_default(),
+        report.key_security_communes,
+        report.model_sites,
+    );
     Ok(())
 }
 
