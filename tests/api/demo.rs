@@ -162,3 +162,51 @@ async fn a_failure_half_way_leaves_the_database_as_it_was() {
     assert!(format!("{err:#}").contains("key_points.geojson"), "{err:#}");
     assert_eq!(snapshot(&db.pool).await, before);
 }
+
+#[tokio::test]
+async fn key_points_cover_2018_to_2020_and_cluster_where_trouble_concentrates() {
+    let db = loaded_db().await;
+    let (total, without_commune, categories, first, last): (i64, i64, i64, i32, i32) = sqlx::query_as(
+        "select count(*), count(*) filter (where commune_id is null), count(distinct category),
+                min(extract(year from observed_at at time zone 'Asia/Ho_Chi_Minh'))::int,
+                max(extract(year from observed_at at time zone 'Asia/Ho_Chi_Minh'))::int
+         from key_points",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("key points");
+    assert!((2000..=5000).contains(&total), "{total}");
+    assert_eq!(without_commune, 0);
+    assert_eq!(categories, 11);
+    assert_eq!((first, last), (2018, 2020));
+    // Clustered: the busiest tenth of the communes hold far more than a tenth of the points.
+    let top_share: f64 = sqlx::query_scalar(
+        "select sum(n)::float8 / (select count(*) from key_points)
+         from (select count(*) as n from key_points group by commune_id order by n desc limit 15) t",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("clustering");
+    assert!(top_share > 0.3, "{top_share}");
+}
+
+#[tokio::test]
+async fn some_border_segments_go_unpatrolled_for_weeks() {
+    let db = loaded_db().await;
+    // Each patrol walks its segment's middle; the longest wait between patrols of each segment.
+    let gaps: Vec<(String, i32)> = sqlx::query_as(
+        "with walks as (
+             select s.code, t.started_at::date as day
+             from border_segments s join patrol_tracks t
+               on ST_DWithin(t.geom::geography, ST_LineInterpolatePoint(s.geom, 0.5)::geography, 600)),
+         waits as (select code, day - lag(day) over (partition by code order by day) as wait from walks)
+         select code, max(wait)::int from waits group by code order by code",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("patrol gaps");
+    assert!(gaps.len() >= 15, "{gaps:?}");
+    let long: Vec<_> = gaps.iter().filter(|(_, wait)| *wait >= 35).collect();
+    assert!((1..=5).contains(&long.len()), "{gaps:?}");
+    assert!(gaps.iter().filter(|(_, wait)| *wait <= 21).count() >= gaps.len() - long.len(), "{gaps:?}");
+}
