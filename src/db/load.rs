@@ -218,6 +218,7 @@ pub async fn load(pool: &PgPool, inputs: &[(&'static Step, String)]) -> Result<V
 ///
 /// # Errors
 /// The database does not answer.
+#[tracing::instrument(skip_all, err)]
 pub async fn is_empty(pool: &PgPool) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("select not exists (select 1 from admin_units)").fetch_one(pool).await
 }

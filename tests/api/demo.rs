@@ -210,3 +210,11 @@ async fn some_border_segments_go_unpatrolled_for_weeks() {
     assert!((1..=5).contains(&long.len()), "{gaps:?}");
     assert!(gaps.iter().filter(|(_, wait)| *wait <= 21).count() >= gaps.len() - long.len(), "{gaps:?}");
 }
+
+#[tokio::test]
+async fn demo_loads_only_into_a_database_without_units() {
+    let empty = test_db().await;
+    let loaded = loaded_db().await;
+    assert!(antq_atlas::db::load::is_empty(&empty.pool).await.expect("empty"));
+    assert!(!antq_atlas::db::load::is_empty(&loaded.pool).await.expect("loaded"));
+}
