@@ -168,6 +168,24 @@ where not exists (select 1 from patrol_tracks e where e.patrol_id = pt.id and e.
     },
 ];
 
+/// The first row inserted by this transaction (`xmin` is our transaction) whose reference by
+/// code found nothing; rows written before, by people, may leave such references empty.
+const DANGLING: &str = "
+with mine as (select pg_current_xact_id()::xid as x)
+select what from (
+    select 'border post ' || code || ': no current commune with its commune_code' as what
+    from border_posts, mine where xmin = mine.x and commune_id is null
+    union all
+    select 'border segment ' || code || ': unknown post_code or commune_code'
+    from border_segments, mine where xmin = mine.x and (post_id is null or commune_id is null)
+    union all
+    select 'border marker ' || number || ': unknown segment_code'
+    from border_markers, mine where xmin = mine.x and segment_id is null
+    union all
+    select 'model site ' || code || ': no current commune or village with its codes'
+    from model_sites, mine where xmin = mine.x and (commune_id is null or village_id is null)
+) problems limit 1";
+
 /// Rows inserted from one file.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepOutcome {
@@ -177,15 +195,21 @@ pub struct StepOutcome {
     pub inserted: u64,
 }
 
-/// A failure while loading, naming the file whose statement failed.
+/// A failure while loading.
 #[derive(Debug, thiserror::Error)]
-#[error("loading {file} failed: {source}")]
-pub struct LoadError {
-    /// The file being loaded.
-    pub file: &'static str,
-    /// The database's refusal.
-    #[source]
-    pub source: sqlx::Error,
+pub enum LoadError {
+    /// The database refused a file's rows (or the transaction around them).
+    #[error("loading {file} failed: {source}")]
+    Refused {
+        /// The file being loaded.
+        file: &'static str,
+        /// The database's refusal.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A row names, by code, something that does not exist.
+    #[error("loading failed: {0}")]
+    Dangling(String),
 }
 
 /// Loads `inputs` (each step with its file's JSON text) in one transaction; concurrent loaders
@@ -195,7 +219,7 @@ pub struct LoadError {
 /// The first step the database refuses, with the file's name; the transaction is rolled back.
 #[tracing::instrument(skip_all, err)]
 pub async fn load(pool: &PgPool, inputs: &[(&'static Step, String)]) -> Result<Vec<StepOutcome>, LoadError> {
-    let begin = |source| LoadError { file: "(transaction)", source };
+    let begin = |source| LoadError::Refused { file: "(transaction)", source };
     let mut tx = pool.begin().await.map_err(begin)?;
     // One loader at a time: two at once would both see a row missing and one would fail.
     sqlx::query("select pg_advisory_xact_lock(727275)").execute(&mut *tx).await.map_err(begin)?;
@@ -205,12 +229,20 @@ pub async fn load(pool: &PgPool, inputs: &[(&'static Step, String)]) -> Result<V
             .bind(json.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(|source| LoadError { file: step.file, source })?;
+            .map_err(|source| LoadError::Refused { file: step.file, source })?;
         tracing::debug!(file = step.file, inserted = done.rows_affected(), "loaded");
         outcomes.push(StepOutcome { file: step.file, inserted: done.rows_affected() });
     }
+    // A code that names nothing would leave a nullable reference empty without a word.
+    let dangling: Option<String> = sqlx::query_scalar(DANGLING)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|source| LoadError::Refused { file: "(references)", source })?;
+    if let Some(what) = dangling {
+        return Err(LoadError::Dangling(what));
+    }
     // Deferred checks (the unit hierarchy) run here.
-    tx.commit().await.map_err(|source| LoadError { file: "(commit)", source })?;
+    tx.commit().await.map_err(|source| LoadError::Refused { file: "(commit)", source })?;
     Ok(outcomes)
 }
 

@@ -218,3 +218,18 @@ async fn demo_loads_only_into_a_database_without_units() {
     assert!(antq_atlas::db::load::is_empty(&empty.pool).await.expect("empty"));
     assert!(!antq_atlas::db::load::is_empty(&loaded.pool).await.expect("loaded"));
 }
+
+#[tokio::test]
+async fn a_code_that_names_nothing_is_refused() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixtures_dir(), dir.path());
+    let file = dir.path().join("model_sites.geojson");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, text.replacen("\"village_code\":\"", "\"village_code\":\"9", 1)).expect("write");
+
+    let err = load_dir(&db.pool, dir.path()).await.expect_err("the unknown village is refused");
+
+    assert!(format!("{err:#}").contains("model site MH-0001"), "{err:#}");
+    assert!(antq_atlas::db::load::is_empty(&db.pool).await.expect("empty"));
+}
