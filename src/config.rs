@@ -31,7 +31,12 @@ pub enum Command {
     /// Serve the API and the web map.
     Serve(ServeConfig),
     /// Serve, after loading the Lao Cai demo data into an empty database.
-    Demo(ServeConfig),
+    Demo(DemoConfig),
+    /// Load a data set (such as `fixtures/laocai`) in one transaction; loading it again changes nothing.
+    Load {
+        /// Directory of the data set's GeoJSON and CSV files.
+        dir: PathBuf,
+    },
     /// Apply the database migrations and exit.
     Migrate,
     /// Manage users: add (password from standard input), list, disable.
@@ -169,6 +174,18 @@ pub enum CookieSecurity {
     Always,
     /// Never (plain HTTP on a closed network).
     Never,
+}
+
+/// Settings of `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoConfig {
+    /// Serving settings.
+    #[command(flatten)]
+    pub serve: ServeConfig,
+
+    /// The demo data set, loaded when the database has no administrative units.
+    #[arg(long, env = "ANTQ_DEMO_FIXTURES", default_value = "fixtures/laocai")]
+    pub fixtures: PathBuf,
 }
 
 /// How log lines are written.

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod fixtures;
 pub mod http;
 pub mod layers;
 
@@ -25,44 +26,79 @@ use db::cluster::Cluster;
 /// # Errors
 /// Whatever stopped the command, with a message meant for the person who typed it.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Serve(serve_config) => {
-            let db = Database::open(&cli.db).await?;
-            let result = serve(&db, &serve_config).await;
-            db.close().await;
-            result
-        }
-        Command::Demo(serve_config) => {
-            let db = Database::open(&cli.db).await?;
-            let result = async {
-                auth::accounts::create_demo_users(&db.pool).await?;
-                print_demo_users();
-                serve(&db, &serve_config).await
-            }
-            .await;
-            db.close().await;
-            result
-        }
-        Command::User { action } => {
-            let db = Database::open(&cli.db).await?;
-            let result = admin::user_command(&db.pool, action).await;
-            db.close().await;
-            result
-        }
-        Command::Token { action } => {
-            let db = Database::open(&cli.db).await?;
-            let result = admin::token_command(&db.pool, action).await;
-            db.close().await;
-            result
-        }
+    let command = match cli.command {
+        Command::Cluster { action } => return cluster_command(&cli.db.data_dir, action).await,
+        other => other,
+    };
+    let db = Database::open(&cli.db).await?;
+    // Every other command runs on an open database, which is closed (and the private cluster
+    // left) whatever the outcome.
+    let result = match command {
+        Command::Serve(serve_config) => serve(&db, &serve_config).await,
+        Command::Demo(demo) => run_demo(&db, &demo).await,
+        Command::Load { dir } => load_and_report(&db, &dir).await,
+        Command::User { action } => admin::user_command(&db.pool, action).await,
+        Command::Token { action } => admin::token_command(&db.pool, action).await,
         Command::Migrate => {
-            let db = Database::open(&cli.db).await?;
             tracing::info!("migrations applied");
-            db.close().await;
             Ok(())
         }
-        Command::Cluster { action } => cluster_command(&cli.db.data_dir, action).await,
+        Command::Cluster { .. } => Ok(()),
+    };
+    db.close().await;
+    result
+}
+
+/// `antq demo`: the demo data (into an empty database), one user per role, then serve.
+async fn run_demo(db: &Database, demo: &config::DemoConfig) -> anyhow::Result<()> {
+    load_demo_if_empty(db, &demo.fixtures).await?;
+    auth::accounts::create_demo_users(&db.pool).await?;
+    print_summary(db).await?;
+    print_demo_users();
+    serve(db, &demo.serve).await
+}
+
+/// `antq demo` loads the demo data only into a database without administrative units, so that
+/// it never mixes the demo with real data (loading is idempotent anyway).
+async fn load_demo_if_empty(db: &Database, dir: &std::path::Path) -> anyhow::Result<()> {
+    if db::load::is_empty(&db.pool).await? {
+        load_and_report(db, dir).await
+    } else {
+        tracing::info!("the database holds data already: the demo data is not loaded");
+        Ok(())
     }
+}
+
+async fn load_and_report(db: &Database, dir: &std::path::Path) -> anyhow::Result<()> {
+    let loaded = fixtures::load_dir(&db.pool, dir).await?;
+    let elapsed = loaded.elapsed.as_secs_f64();
+    println!("loaded {}: {} new rows in {elapsed:.1} s", dir.display(), loaded.inserted());
+    for step in &loaded.steps {
+        tracing::info!(file = step.file, inserted = step.inserted, "loaded");
+    }
+    Ok(())
+}
+
+/// What the demo holds today: the districts by name and the province report's main figures.
+async fn print_summary(db: &Database) -> anyhow::Result<()> {
+    let report = db::reports::province(&db.pool, None).await?;
+    let districts =
+        db::admin_units::as_of(&db.pool, report.as_of, Some(db::admin_units::UnitLevel::District)).await?;
+    let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
+    println!("as of {}: {} district-level units ({})", report.as_of, report.districts, names.join(", "));
+    println!(
+        "  {} communes, wards and townships; {} villages; population {}; area {:.2} km²; border {:.3} km \
+         (official), {:.3} km (drawn); {} key security communes; {} model sites",
+        report.commune_level_units,
+        report.villages,
+        report.population,
+        report.area_km2.unwrap_or_default(),
+        report.border_length_km_official.unwrap_or_default(),
+        report.border_length_km_measured.unwrap_or_default(),
+        report.key_security_communes,
+        report.model_sites,
+    );
+    Ok(())
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
@@ -124,6 +160,7 @@ async fn cluster_command(data_dir: &std::path::Path, action: ClusterAction) -> a
         ClusterAction::Start => {
             let cluster =
                 tokio::task::spawn_blocking(move || cluster.ensure_running().map(|()| cluster)).await??;
+            db::create_database(&cluster).await?;
             println!("{}", cluster.url(db::DATABASE));
         }
         ClusterAction::Stop => tokio::task::spawn_blocking(move || cluster.stop()).await??,

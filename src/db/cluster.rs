@@ -138,12 +138,13 @@ impl Cluster {
         PgConnectOptions::new().socket(&self.dir).port(PORT).username(SUPERUSER).database(database)
     }
 
-    /// A `DATABASE_URL` for `database` on this cluster, for psql and other tools.
+    /// A `DATABASE_URL` for `database` on this cluster, for antq itself, psql and other tools.
     #[must_use]
     pub fn url(&self, database: &str) -> String {
         let dir = self.dir.to_string_lossy();
         let host = percent_encoding::utf8_percent_encode(&dir, percent_encoding::NON_ALPHANUMERIC);
-        format!("postgres://{SUPERUSER}@/{database}?host={host}&port={PORT}")
+        // The `localhost` is a placeholder both psql and sqlx accept; `host=` picks the socket.
+        format!("postgres://{SUPERUSER}@localhost/{database}?host={host}&port={PORT}")
     }
 
     /// Starts the cluster if it is not running (creating it on first use) and registers this

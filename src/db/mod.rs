@@ -12,6 +12,8 @@ pub mod credentials;
 pub mod health;
 pub mod jurisdiction;
 pub mod key_points;
+pub mod load;
+pub mod reports;
 pub mod users;
 
 use std::time::Duration;
@@ -123,6 +125,15 @@ async fn leave(mut cluster: Cluster) {
 
 /// Creates the service database in the private cluster on first use, then connects to it.
 async fn connect_private(cluster: &Cluster, size: u32) -> anyhow::Result<PgPool> {
+    create_database(cluster).await?;
+    pool(cluster.connect_options(DATABASE), size).await.context("cannot connect to the database")
+}
+
+/// Creates the service database in the private cluster unless it exists.
+///
+/// # Errors
+/// The cluster does not answer.
+pub async fn create_database(cluster: &Cluster) -> anyhow::Result<()> {
     let mut conn = cluster
         .connect_options("postgres")
         .connect()
@@ -143,7 +154,7 @@ async fn connect_private(cluster: &Cluster, size: u32) -> anyhow::Result<PgPool>
         }
     }
     conn.close().await?;
-    pool(cluster.connect_options(DATABASE), size).await.context("cannot connect to the database")
+    Ok(())
 }
 
 /// PostGIS must be installed on the server before the migrations can create the extension; say

@@ -14,6 +14,7 @@ pub mod gate;
 mod health;
 mod key_points;
 mod ogc;
+mod reports;
 pub mod routes;
 mod tiles;
 
@@ -82,6 +83,7 @@ pub fn routes() -> Vec<Route> {
         ogc::routes(),
         tiles::routes(),
         export::routes(),
+        reports::routes(),
     ]
     .into_iter()
     .flatten()

@@ -167,6 +167,7 @@ pub fn find(id: &str) -> Option<&'static Layer> {
 
 /// What a caller may read of the layers; the HTTP edge derives it from the caller's permissions.
 #[derive(Debug, Clone, Default)]
+#[expect(clippy::struct_excessive_bools, reason = "one flag per read permission of the security core")]
 pub struct ReadScope {
     /// Public layers (boundaries, border).
     pub public: bool,

@@ -144,7 +144,7 @@ fn as_an_unprivileged_user_the_cluster_runs_as_that_user() {
 
     let out = start.args(["cluster", "start", "--data-dir"]).arg(&dir).output().expect("run antq");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("postgres://postgres@/antq?host="));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("postgres://postgres@localhost/antq?host="));
     let processes = cluster_processes(&pgdata(&dir));
     assert!(!processes.is_empty());
     assert!(processes.iter().all(|&(_, u)| u == uid), "{processes:?}");

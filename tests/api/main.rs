@@ -2,9 +2,11 @@
 //! PostgreSQL + PostGIS (see `support`).
 
 mod cluster;
+mod demo;
 mod gdal;
 mod health;
 mod layers;
+mod report;
 mod schema;
 mod security;
 mod support;

@@ -36,8 +36,7 @@ fn database_url(name: &str) -> String {
         let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
         return format!("{prefix}/{name}{}", query.map(|q| format!("?{q}")).unwrap_or_default());
     }
-    // sqlx refuses the empty host of `Cluster::url` (made for psql); `host=` still picks the socket.
-    Cluster::new(&test_data_dir()).expect("private test cluster").url(name).replacen("@/", "@localhost/", 1)
+    Cluster::new(&test_data_dir()).expect("private test cluster").url(name)
 }
 
 /// The server every test database lives on.
@@ -71,6 +70,36 @@ async fn exec(conn: &mut PgConnection, sql: String) {
 
 /// A fresh database with every migration applied.
 pub async fn test_db() -> TestDb {
+    fresh_db(false).await
+}
+
+/// A fresh database with every migration applied and the Lao Cai demo (`fixtures/laocai`) loaded,
+/// cloned from a second template that is loaded once per set of migrations and fixture files.
+pub async fn loaded_db() -> TestDb {
+    fresh_db(true).await
+}
+
+/// The demo data set's directory.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/laocai")
+}
+
+/// The loaded template's name: the migrations' template name and a hash of the fixture files.
+fn demo_template_name(template: &str) -> String {
+    let mut hasher = DefaultHasher::new();
+    let mut files: Vec<_> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures/laocai")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    files.sort();
+    for f in files {
+        f.file_name().hash(&mut hasher);
+        std::fs::read(&f).expect("fixture file").hash(&mut hasher);
+    }
+    format!("{template}_demo_{:08x}", hasher.finish() & 0xffff_ffff)
+}
+
+async fn fresh_db(loaded: bool) -> TestDb {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let server = server();
     let mut admin = server.clone().database("postgres").connect().await.expect("connect to the test server");
@@ -78,13 +107,9 @@ pub async fn test_db() -> TestDb {
     // have no other session).
     sqlx::query("select pg_advisory_lock(727274)").execute(&mut admin).await.expect("lock");
     let template = template_name();
-    drop_leftovers(&mut admin, &template).await;
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(&template)
-        .fetch_one(&mut admin)
-        .await
-        .expect("look up template");
-    if !exists {
+    let demo = demo_template_name(&template);
+    drop_leftovers(&mut admin, &[&template, &demo]).await;
+    if !database_exists(&mut admin, &template).await {
         let building = format!("{template}_building");
         exec(&mut admin, format!("drop database if exists {building} with (force)")).await;
         exec(&mut admin, format!("create database {building}")).await;
@@ -93,16 +118,34 @@ pub async fn test_db() -> TestDb {
         conn.close().await.expect("close");
         exec(&mut admin, format!("alter database {building} rename to {template}")).await;
     }
+    if loaded && !database_exists(&mut admin, &demo).await {
+        let building = format!("{demo}_building");
+        exec(&mut admin, format!("drop database if exists {building} with (force)")).await;
+        exec(&mut admin, format!("create database {building} template {template}")).await;
+        let pool = db::pool(server.clone().database(&building), 2).await.expect("connect to demo template");
+        antq_atlas::fixtures::load_dir(&pool, &fixtures_dir()).await.expect("the demo data loads");
+        pool.close().await;
+        exec(&mut admin, format!("alter database {building} rename to {demo}")).await;
+    }
+    let source = if loaded { &demo } else { &template };
     let name = format!("atlas_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-    exec(&mut admin, format!("create database {name} template {template}")).await;
+    exec(&mut admin, format!("create database {name} template {source}")).await;
     sqlx::query("select pg_advisory_unlock(727274)").execute(&mut admin).await.expect("unlock");
     admin.close().await.expect("close");
     let pool = db::pool(server.database(&name), 4).await.expect("connect to the test database");
     TestDb { pool, url: database_url(&name) }
 }
 
+async fn database_exists(admin: &mut PgConnection, name: &str) -> bool {
+    sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(admin)
+        .await
+        .expect("look up database")
+}
+
 /// Drops templates of older migrations, and test databases whose process has ended.
-async fn drop_leftovers(admin: &mut PgConnection, template: &str) {
+async fn drop_leftovers(admin: &mut PgConnection, keep: &[&str]) {
     let names: Vec<String> =
         sqlx::query_scalar("select datname from pg_database where datname like 'atlas\\_t%'")
             .fetch_all(&mut *admin)
@@ -113,7 +156,7 @@ async fn drop_leftovers(admin: &mut PgConnection, template: &str) {
             let pid = rest.split('_').next().unwrap_or_default();
             !std::path::Path::new(&format!("/proc/{pid}")).exists()
         } else {
-            name != template
+            !keep.contains(&name.as_str())
         };
         if stale {
             exec(admin, format!("drop database if exists {name} with (force)")).await;

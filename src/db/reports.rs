@@ -1,0 +1,146 @@
+//! Reports recomputed from the data as of a date: nothing here reads a stored total.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::PgPool;
+
+/// The province's figures as of a date (the seed's statistics table, see `shared/DOMAIN.md`).
+///
+/// Designations count the units that the decision in force names, even a unit merged since: the
+/// province's own 2020 figures (region I/II/III summing to 164 beside 152 units) count that way.
+/// Staff figures are those of the latest year-end census (31 December) on or before the date.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProvinceReport {
+    /// The date the figures describe.
+    pub as_of: NaiveDate,
+    /// Geodesic area of the province's boundary, km².
+    pub area_km2: Option<f64>,
+    /// Sum of the communes' populations.
+    pub population: i64,
+    /// Ethnic group -> % of the population (2 decimals), weighted by commune populations.
+    pub ethnic_shares: Option<serde_json::Value>,
+    /// % of the population not Kinh.
+    pub ethnic_minority_share: Option<f64>,
+    /// District-level units (huyện, thị xã, thành phố).
+    pub districts: i64,
+    /// Commune-level units (xã, phường, thị trấn).
+    pub commune_level_units: i64,
+    /// Phường.
+    pub wards: i64,
+    /// Thị trấn.
+    pub townships: i64,
+    /// Xã.
+    pub communes: i64,
+    /// Thôn, bản, tổ dân phố.
+    pub villages: i64,
+    /// Villages designated especially difficult.
+    pub especially_difficult_villages: i64,
+    /// Units in ethnic-minority region I.
+    pub region_i: i64,
+    /// Units in region II.
+    pub region_ii: i64,
+    /// Units in region III.
+    pub region_iii: i64,
+    /// Communes of Program 135.
+    pub program_135_communes: i64,
+    /// Key / complex communes for security and order.
+    pub key_security_communes: i64,
+    /// Units designated border communes.
+    pub border_communes: i64,
+    /// Sum of the border segments' official lengths, km.
+    pub border_length_km_official: Option<f64>,
+    /// Geodesic length of the drawn border segments, km (the drawn line is generalised).
+    pub border_length_km_measured: Option<f64>,
+    /// Border-guard posts.
+    pub border_posts: i64,
+    /// Border markers.
+    pub border_markers: i64,
+    /// Year of the staff census used below (`None` before the first one).
+    pub staff_year: Option<i32>,
+    /// Commune cadres (cán bộ cấp xã).
+    pub commune_cadres: i64,
+    /// Commune civil servants (công chức cấp xã).
+    pub commune_civil_servants: i64,
+    /// Non-specialised commune workers.
+    pub commune_nonspecialised: i64,
+    /// Non-specialised village workers.
+    pub village_nonspecialised: i64,
+    /// Commune police trained to intermediate level.
+    pub commune_police_trained: i64,
+    /// % of communes with a thematic security resolution that year.
+    pub security_resolution_share: Option<f64>,
+    /// Model types with at least one effective site.
+    pub model_types: i64,
+    /// Model sites rated effective.
+    pub model_sites: i64,
+    /// Commune-level units led by a regular police officer.
+    pub regular_police_chiefs: i64,
+}
+
+/// The province report as of `as_of`, or as of today in Vietnam (`Asia/Ho_Chi_Minh`).
+///
+/// # Errors
+/// The database does not answer.
+#[tracing::instrument(skip(pool), err)]
+pub async fn province(pool: &PgPool, as_of: Option<NaiveDate>) -> Result<ProvinceReport, sqlx::Error> {
+    sqlx::query_as(
+        "with d as (select coalesce($1::date, (now() at time zone 'Asia/Ho_Chi_Minh')::date) as d),
+units as (select u.* from admin_units u, d where u.validity @> d.d),
+communes as (select * from units where level = 'commune'),
+des as (select g.kind, g.value from designations g, d where g.validity @> d.d),
+census as (select max(year)::int as year from grassroots_profiles, d where make_date(year, 12, 31) <= d.d),
+staff as (
+    select sum(commune_cadres) as cadres, sum(commune_civil_servants) as civil,
+           sum(commune_nonspecialised) as nonspec, sum(village_nonspecialised) as village,
+           sum(police_trained) as trained,
+           100.0 * count(*) filter (where security_resolution) / nullif(count(*), 0) as resolution
+    from grassroots_profiles g join census c on g.year = c.year),
+pop as (select coalesce(sum(population), 0)::bigint as total from communes),
+eth as (
+    select e.key, sum(c.population * (e.value #>> '{}')::float8) as people
+    from communes c cross join lateral jsonb_each(c.ethnic_shares) e group by e.key),
+models as (
+    select count(*) as sites, count(distinct type_code) as types from model_sites m, d
+    where m.effectiveness = 'effective' and m.started_on <= d.d)
+select d.d as as_of,
+    (select round((ST_Area(geom::geography) / 1e6)::numeric, 2)::float8 from units where level = 'province'
+     order by id limit 1) as area_km2,
+    (select total from pop) as population,
+    (select jsonb_object_agg(key, round((100 * people / nullif((select total from pop), 0))::numeric, 2)) from eth)
+        as ethnic_shares,
+    (select round((100 * sum(people) filter (where key <> 'Kinh') / nullif((select total from pop), 0))::numeric, 2)::float8
+     from eth) as ethnic_minority_share,
+    (select count(*) from units where level = 'district') as districts,
+    (select count(*) from communes) as commune_level_units,
+    (select count(*) from communes where kind = 'phường') as wards,
+    (select count(*) from communes where kind = 'thị trấn') as townships,
+    (select count(*) from communes where kind = 'xã') as communes,
+    (select count(*) from units where level = 'village') as villages,
+    (select count(*) from des where kind = 'especially_difficult_village') as especially_difficult_villages,
+    (select count(*) from des where kind = 'ethnic_region' and value = 'I') as region_i,
+    (select count(*) from des where kind = 'ethnic_region' and value = 'II') as region_ii,
+    (select count(*) from des where kind = 'ethnic_region' and value = 'III') as region_iii,
+    (select count(*) from des where kind = 'program_135') as program_135_communes,
+    (select count(*) from des where kind = 'key_security') as key_security_communes,
+    (select count(*) from des where kind = 'border_commune') as border_communes,
+    (select round(sum(official_length_m) / 1000, 3)::float8 from border_segments) as border_length_km_official,
+    (select round((sum(ST_Length(geom::geography)) / 1000)::numeric, 3)::float8 from border_segments)
+        as border_length_km_measured,
+    (select count(*) from border_posts) as border_posts,
+    (select count(*) from border_markers) as border_markers,
+    (select year from census) as staff_year,
+    (select coalesce(cadres, 0) from staff) as commune_cadres,
+    (select coalesce(civil, 0) from staff) as commune_civil_servants,
+    (select coalesce(nonspec, 0) from staff) as commune_nonspecialised,
+    (select coalesce(village, 0) from staff) as village_nonspecialised,
+    (select coalesce(trained, 0) from staff) as commune_police_trained,
+    (select round(resolution, 2)::float8 from staff) as security_resolution_share,
+    (select types from models) as model_types,
+    (select sites from models) as model_sites,
+    (select count(*) from des where kind = 'regular_police_chief') as regular_police_chiefs
+from d",
+    )
+    .bind(as_of)
+    .fetch_one(pool)
+    .await
+}

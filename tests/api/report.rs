@@ -1,0 +1,140 @@
+//! `GET /api/v1/reports/province` on the loaded Lao Cai demo reproduces the seed's figures
+//! (shared/DOMAIN.md) as of the two dates the seed describes.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::support::{get_json, loaded_db};
+
+const OFFICIAL_AREA_KM2: f64 = 6383.89;
+
+fn int(report: &Value, key: &str) -> i64 {
+    report[key].as_i64().unwrap_or_else(|| panic!("{key} is not an integer in {report}"))
+}
+
+fn num(report: &Value, key: &str) -> f64 {
+    report[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number in {report}"))
+}
+
+/// The figures the seed gives for every date.
+fn assert_common_figures(r: &Value) {
+    let area = num(r, "area_km2");
+    assert!((area - OFFICIAL_AREA_KM2).abs() / OFFICIAL_AREA_KM2 < 0.01, "area {area}");
+    assert_eq!(int(r, "population"), 705_000);
+    assert_eq!(
+        r["ethnic_shares"],
+        json!({"Kinh": 34.00, "Mông": 23.78, "Tày": 15.84, "Dao": 14.05, "Giáy": 4.70, "Nùng": 4.40,
+               "Dân tộc khác": 2.25, "Dân tộc rất ít người": 0.98})
+    );
+    assert!((num(r, "ethnic_minority_share") - 66.0).abs() < 1e-9, "{r}");
+    assert_eq!(int(r, "districts"), 9);
+    assert_eq!(int(r, "villages"), 1578);
+    assert_eq!(int(r, "especially_difficult_villages"), 1007);
+    assert_eq!((int(r, "region_i"), int(r, "region_ii"), int(r, "region_iii")), (25, 37, 102));
+    assert_eq!(int(r, "program_135_communes"), 104);
+    assert_eq!(int(r, "key_security_communes"), 105);
+    assert!((num(r, "border_length_km_official") - 182.086).abs() < 1e-9, "{r}");
+    // The drawn line (Natural Earth 1:10m) is generalised: reported as measured, shorter.
+    let measured = num(r, "border_length_km_measured");
+    assert!((140.0..182.0).contains(&measured), "measured border {measured} km");
+    assert_eq!(int(r, "staff_year"), 2019);
+    assert_eq!(int(r, "commune_cadres"), 1564);
+    assert_eq!(int(r, "commune_civil_servants"), 1870);
+    assert_eq!(int(r, "commune_nonspecialised"), 1679);
+    assert_eq!(int(r, "village_nonspecialised"), 10_772);
+    assert_eq!(int(r, "commune_police_trained"), 460);
+    assert!((num(r, "security_resolution_share") - 100.0).abs() < 1e-9, "{r}");
+    assert_eq!(int(r, "model_types"), 43);
+    assert_eq!(int(r, "model_sites"), 762);
+    assert!(int(r, "border_communes") > 10, "{r}");
+}
+
+#[tokio::test]
+async fn report_as_of_2019_12_31_reproduces_the_seed() {
+    let db = loaded_db().await;
+    let (status, r) =
+        get_json(&viewer_app(&db.pool).await, "/api/v1/reports/province?as_of=2019-12-31").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["as_of"], "2019-12-31");
+    assert_common_figures(&r);
+    assert_eq!(int(&r, "commune_level_units"), 164);
+    // Decision 785/QĐ-UBND came on 2020-03-27.
+    assert_eq!(int(&r, "regular_police_chiefs"), 0);
+}
+
+#[tokio::test]
+async fn report_as_of_2020_04_15_reproduces_the_seed() {
+    let db = loaded_db().await;
+    let (status, r) =
+        get_json(&viewer_app(&db.pool).await, "/api/v1/reports/province?as_of=2020-04-15").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_common_figures(&r);
+    assert_eq!(int(&r, "commune_level_units"), 152);
+    assert_eq!((int(&r, "wards"), int(&r, "townships"), int(&r, "communes")), (16, 9, 127));
+    assert_eq!(int(&r, "regular_police_chiefs"), 130);
+}
+
+#[tokio::test]
+async fn later_every_commune_and_township_has_a_regular_police_chief() {
+    let db = loaded_db().await;
+    let (_, r) = get_json(&viewer_app(&db.pool).await, "/api/v1/reports/province?as_of=2020-12-31").await;
+    assert_eq!(int(&r, "regular_police_chiefs"), 136);
+}
+
+#[tokio::test]
+async fn report_as_csv_is_a_two_column_utf8_table() {
+    let db = loaded_db().await;
+    let response = viewer_app(&db.pool)
+        .await
+        .oneshot(
+            Request::get("/api/v1/reports/province?as_of=2020-04-15&f=csv")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = String::from_utf8(response.into_body().collect().await.expect("body").to_bytes().to_vec())
+        .expect("UTF-8");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "key,value");
+    assert!(lines.contains(&"commune_level_units,152"), "{body}");
+    assert!(lines.contains(&"ethnic_shares.Mông,23.78"), "{body}");
+    assert!(lines.iter().all(|l| l.split(',').count() == 2), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_parameter_or_bad_date_is_refused_naming_the_parameter() {
+    let db = loaded_db().await;
+    let app = viewer_app(&db.pool).await;
+    for (uri, name) in [
+        ("/api/v1/reports/province?asof=2020-01-01", "`asof`"),
+        ("/api/v1/reports/province?as_of=2020-13-01", "`as_of`"),
+        ("/api/v1/reports/province?as_of=yesterday", "`as_of`"),
+        ("/api/v1/reports/province?f=xml", "`f`"),
+    ] {
+        let (status, body) = get_json(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        let description = body["description"].as_str().unwrap_or_default();
+        assert!(description.contains(name), "{uri}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn report_without_a_date_is_as_of_today_in_vietnam() {
+    let db = loaded_db().await;
+    let (status, r) = get_json(&viewer_app(&db.pool).await, "/api/v1/reports/province").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive().to_string();
+    assert_eq!(r["as_of"], today.as_str());
+}
+
+/// The router, read by a viewer (the least role the report admits).
+async fn viewer_app(pool: &sqlx::PgPool) -> axum::Router {
+    let token = crate::support::token(pool, antq_atlas::auth::Role::Viewer, &[]).await;
+    crate::support::as_user(crate::support::app(pool.clone()), &token)
+}
