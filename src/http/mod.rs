@@ -14,6 +14,7 @@ pub mod gate;
 mod health;
 mod key_points;
 mod ogc;
+pub mod openapi;
 mod reports;
 pub mod routes;
 mod tiles;
@@ -84,6 +85,7 @@ pub fn routes() -> Vec<Route> {
         tiles::routes(),
         export::routes(),
         reports::routes(),
+        openapi::routes(),
     ]
     .into_iter()
     .flatten()

@@ -359,3 +359,49 @@ async fn cql2_filters_match_sql_and_injections_are_refused() {
 fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("x", s)]).expect("encode").trim_start_matches("x=").to_owned()
 }
+
+#[tokio::test]
+async fn the_openapi_definition_describes_every_route_and_each_collections_queryables() {
+    let routes = antq_atlas::http::routes();
+    assert_eq!(antq_atlas::http::openapi::undescribed(&routes), Vec::<String>::new());
+
+    let (_db, app) = seeded().await;
+    let (status, doc) = get_json(&app, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().expect("paths");
+    for route in &routes {
+        let path = route.path.replace("/collections/{id}", "/collections/key_points");
+        let method = route.method.as_str().to_lowercase();
+        assert!(
+            paths.get(&path).and_then(|p| p.get(&method)).is_some(),
+            "{method} {path} is not in the definition"
+        );
+    }
+    let items = &paths["/api/v1/collections/key_points/items"]["get"];
+    let names: Vec<&str> =
+        items["parameters"].as_array().expect("params").iter().filter_map(|p| p["name"].as_str()).collect();
+    for expected in ["bbox", "datetime", "filter", "limit", "category", "severity", "observed_at"] {
+        assert!(names.contains(&expected), "items of key_points lacks {expected}: {names:?}");
+    }
+    assert!(!names.contains(&"as_of"), "key points do not change over time");
+    assert!(!names.contains(&"description"), "free text is not a filter");
+    // Every parameter the definition offers is one the service accepts.
+    for name in names
+        .iter()
+        .filter(|n| !matches!(**n, "bbox" | "bbox-crs" | "filter" | "filter-lang" | "filter-crs" | "f"))
+    {
+        let value = match *name {
+            "limit" | "offset" | "precision" | "zoom" | "severity" => "1",
+            "datetime" | "observed_at" => "2020-01-01",
+            "sortby" | "properties" => "code",
+            _ => "x",
+        };
+        let (status, body) =
+            get_json(&app, &format!("/api/v1/collections/key_points/items?{name}={value}")).await;
+        assert_eq!(status, StatusCode::OK, "{name}={value}: {body}");
+    }
+    let (status, _, html) = get_raw(&app, "/api/v1/api.html", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&html).contains("openapi.json"));
+}

@@ -178,6 +178,8 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             (Method::GET, "/api/v1/reports/province"),
             ex("/api/v1/reports/province?as_of=2020-04-15", None, StatusCode::OK, false),
         ),
+        ((Method::GET, "/api/v1/openapi.json"), ex("/api/v1/openapi.json", None, StatusCode::OK, false)),
+        ((Method::GET, "/api/v1/api.html"), ex("/api/v1/api.html", None, StatusCode::OK, false)),
         // The layer routes, on a public layer (restricted layers are checked in `layers`).
         ((Method::GET, "/api/v1"), ex("/api/v1", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/conformance"), ex("/api/v1/conformance", None, StatusCode::OK, false)),

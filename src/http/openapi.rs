@@ -1,0 +1,350 @@
+//! The OpenAPI 3.0 definition, built from the route table and the layer registry, so it cannot
+//! drift from what the service answers: every declared route must have a description here (a test
+//! walks `http::routes()`), and each collection's paths list that layer's own queryables as
+//! parameters. `/api/v1/api.html` shows it offline.
+
+use axum::Json;
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::ogc::{MAX_LIMIT, base_url};
+use super::routes::Route;
+use crate::auth::Permission;
+use crate::layers::params::Crs;
+use crate::layers::tiles::MAX_ZOOM;
+use crate::layers::{LAYERS, Layer};
+
+/// Routes of this module.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/api/v1/openapi.json", Permission::Public, document),
+        Route::get("/api/v1/api.html", Permission::Public, page),
+    ]
+}
+
+/// `GET /api/v1/openapi.json`.
+async fn document(headers: HeaderMap) -> Response {
+    let mut response = Json(definition(&super::routes(), &base_url(&headers))).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/vnd.oai.openapi+json;version=3.0"),
+    );
+    response
+}
+
+/// `GET /api/v1/api.html`: the definition as a readable page, with no request leaving the server.
+async fn page() -> Html<&'static str> {
+    Html(include_str!("api.html"))
+}
+
+fn param(name: &str, location: &str, required: bool, schema: Value, description: &str) -> Value {
+    let mut p = json!({ "name": name, "in": location, "required": required, "description": description });
+    p["schema"] = schema;
+    p
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    param(name, "query", false, schema, description)
+}
+
+/// The parameters shared by items, tiles and exports of `layer`: its filters.
+fn filters(layer: &Layer, with_bbox: bool) -> Vec<Value> {
+    let mut out = Vec::new();
+    if with_bbox {
+        out.push(json!({
+            "name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+            "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } },
+            "description": "minimum longitude, minimum latitude, maximum longitude, maximum latitude (in bbox-crs)",
+        }));
+        out.push(query(
+            "bbox-crs",
+            json!({ "type": "string", "enum": Crs::URIS }),
+            "CRS of bbox (default CRS84)",
+        ));
+    }
+    if layer.time.is_some() {
+        out.push(query(
+            "datetime",
+            json!({ "type": "string" }),
+            "an instant or an interval start/end ('..' open); dates are whole days in Vietnam (UTC+7)",
+        ));
+    }
+    if layer.temporal {
+        out.push(query(
+            "as_of",
+            json!({ "type": "string", "format": "date" }),
+            "the date the layer is read as of (default today)",
+        ));
+    }
+    out.push(query("filter", json!({ "type": "string" }), "a CQL2-text filter on the queryables"));
+    out.push(query(
+        "filter-lang",
+        json!({ "type": "string", "enum": ["cql2-text"] }),
+        "the filter's language",
+    ));
+    out.push(query(
+        "filter-crs",
+        json!({ "type": "string", "enum": [Crs::URIS[0]] }),
+        "CRS of filter geometries",
+    ));
+    for p in layer.properties.iter().filter(|p| p.queryable) {
+        let (ty, format) = p.ty.json_schema();
+        let mut schema = json!({ "type": ty });
+        if let Some(f) = format {
+            schema["format"] = json!(f);
+        }
+        out.push(query(p.name, schema, &format!("equals ({})", p.title_en)));
+    }
+    out
+}
+
+fn exception_responses() -> Value {
+    let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
+    let mut r = Map::new();
+    for (code, why) in [
+        ("400", "a parameter is malformed or unknown; the description names it"),
+        ("401", "no valid credentials"),
+        ("403", "the caller's role may not"),
+        ("404", "not found"),
+    ] {
+        let mut e = error.clone();
+        e["description"] = json!(why);
+        r.insert(code.into(), e);
+    }
+    Value::Object(r)
+}
+
+fn operation(summary: &str, permission: Permission, parameters: Vec<Value>, ok: (&str, &str, &str)) -> Value {
+    let mut responses = exception_responses();
+    responses[ok.0] = json!({ "description": ok.2, "content": { ok.1: { "schema": {} } } });
+    let mut op = json!({ "summary": summary, "description": format!("Permission: {permission:?}") });
+    op["parameters"] = Value::Array(parameters);
+    op["responses"] = responses;
+    if permission == Permission::Public {
+        op["security"] = json!([]);
+    }
+    op
+}
+
+fn body(op: &mut Value, schema: Value) {
+    op["requestBody"] = json!({ "required": true, "content": { "application/json": {} } });
+    op["requestBody"]["content"]["application/json"]["schema"] = schema;
+}
+
+/// Paging and shape parameters of `/items`.
+fn page_params() -> Vec<Value> {
+    vec![
+        query(
+            "limit",
+            json!({ "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100 }),
+            "features per page",
+        ),
+        query(
+            "offset",
+            json!({ "type": "integer", "minimum": 0, "maximum": 1_000_000_000 }),
+            "features to skip",
+        ),
+        query("properties", json!({ "type": "string" }), "comma-separated properties to include"),
+        query("sortby", json!({ "type": "string" }), "comma-separated properties, '-' for descending"),
+        query(
+            "precision",
+            json!({ "type": "integer", "minimum": 0, "maximum": 15 }),
+            "decimal digits of coordinates",
+        ),
+        query(
+            "zoom",
+            json!({ "type": "integer", "minimum": 0, "maximum": 24 }),
+            "simplify polygons for this zoom",
+        ),
+        query("f", json!({ "type": "string", "enum": ["json", "geojson"] }), "format"),
+    ]
+}
+
+/// The operation of a collection route for one layer.
+fn collection_operation(route: &Route, l: &Layer) -> Option<Value> {
+    let p = route.permission;
+    let json_ok = ("200", "application/json", "success");
+    let geojson_ok = ("200", "application/geo+json", "features");
+    Some(match route.path {
+        "/api/v1/collections/{id}" => operation(&format!("Collection {}", l.title_en), p, vec![], json_ok),
+        "/api/v1/collections/{id}/queryables" => operation(
+            &format!("Queryables of {}", l.title_en),
+            p,
+            vec![],
+            ("200", "application/schema+json", "schema"),
+        ),
+        "/api/v1/collections/{id}/items" => {
+            let mut params = filters(l, true);
+            params.extend(page_params());
+            operation(&format!("Features of {}", l.title_en), p, params, geojson_ok)
+        }
+        "/api/v1/collections/{id}/items/{fid}" => {
+            let mut params = vec![param("fid", "path", true, json!({ "type": "integer" }), "feature id")];
+            let shape = |q: &Value| matches!(q["name"].as_str(), Some("properties" | "precision" | "f"));
+            params.extend(page_params().into_iter().filter(shape));
+            if l.temporal {
+                params.push(query("as_of", json!({ "type": "string", "format": "date" }), "default today"));
+            }
+            operation(&format!("One feature of {}", l.title_en), p, params, geojson_ok)
+        }
+        "/api/v1/collections/{id}/tiles/WebMercatorQuad/tilejson.json" => {
+            operation(&format!("TileJSON of {}", l.title_en), p, filters(l, false), json_ok)
+        }
+        "/api/v1/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}" => {
+            let mut params = vec![
+                param(
+                    "z",
+                    "path",
+                    true,
+                    json!({ "type": "integer", "minimum": 0, "maximum": MAX_ZOOM }),
+                    "zoom",
+                ),
+                param("y", "path", true, json!({ "type": "integer", "minimum": 0 }), "row"),
+                param("x", "path", true, json!({ "type": "integer", "minimum": 0 }), "column"),
+            ];
+            params.extend(filters(l, false));
+            let tile = ("200", "application/vnd.mapbox-vector-tile", "tile");
+            let mut op = operation(&format!("Vector tile of {}", l.title_en), p, params, tile);
+            op["responses"]["204"] = json!({ "description": "no feature in this tile" });
+            op
+        }
+        "/api/v1/collections/{id}/export" => {
+            let mut params = filters(l, true);
+            let formats = json!({ "type": "string", "enum": ["geojson", "csv", "kml"] });
+            params.push(param("f", "query", true, formats, "format"));
+            operation(
+                &format!("Export {}", l.title_en),
+                p,
+                params,
+                ("200", "application/octet-stream", "file"),
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// The operations of one declared route: one per collection for the collection routes.
+fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
+    let p = route.permission;
+    let json_ok = ("200", "application/json", "success");
+    let one = |summary: &str, params: Vec<Value>, ok| {
+        Some(vec![(route.path.to_owned(), operation(summary, p, params, ok))])
+    };
+    if route.path.starts_with("/api/v1/collections/{id}") {
+        let ops: Option<Vec<_>> = LAYERS
+            .iter()
+            .map(|l| collection_operation(route, l).map(|op| (route.path.replace("{id}", l.id), op)))
+            .collect();
+        return ops;
+    }
+    match (route.method.clone(), route.path) {
+        (Method::GET, "/health") => one("Service and database health", vec![], json_ok),
+        (Method::POST, "/auth/login") => {
+            let mut op = operation("Sign in (sets the session cookie)", p, vec![], json_ok);
+            body(
+                &mut op,
+                json!({ "type": "object", "required": ["username", "password"],
+                "properties": { "username": { "type": "string" }, "password": { "type": "string" } } }),
+            );
+            Some(vec![(route.path.to_owned(), op)])
+        }
+        (Method::POST, "/auth/logout") => one("Sign out", vec![], ("204", "application/json", "signed out")),
+        (Method::GET, "/auth/me") => {
+            one("The signed-in user, role, jurisdiction and CSRF token", vec![], json_ok)
+        }
+        (Method::GET, "/audit") => one(
+            "The audit log, newest first",
+            vec![
+                query("user", json!({ "type": "string" }), "user name"),
+                query("action", json!({ "type": "string" }), "action, exact or a prefix ending in '.'"),
+                query("from", json!({ "type": "string", "format": "date-time" }), "from this time"),
+                query("to", json!({ "type": "string", "format": "date-time" }), "until this time"),
+                query("limit", json!({ "type": "integer", "minimum": 1, "maximum": 1000 }), "rows"),
+            ],
+            json_ok,
+        ),
+        (Method::POST, "/api/v1/key-points") => {
+            let mut op = operation("Record a key point", p, vec![], ("201", "application/json", "created"));
+            body(
+                &mut op,
+                json!({ "type": "object", "required": ["code", "category", "observed_at", "lon", "lat"],
+                "properties": { "code": { "type": "string" }, "category": { "type": "string" },
+                    "severity": { "type": "integer", "minimum": 1, "maximum": 5 },
+                    "observed_at": { "type": "string", "format": "date-time" },
+                    "lon": { "type": "number" }, "lat": { "type": "number" }, "description": { "type": "string" } } }),
+            );
+            Some(vec![(route.path.to_owned(), op)])
+        }
+        (Method::PATCH, "/api/v1/key-points/{id}") => {
+            let id = param("id", "path", true, json!({ "type": "integer" }), "key point id");
+            let mut op = operation("Change a key point", p, vec![id], json_ok);
+            body(
+                &mut op,
+                json!({ "type": "object", "properties": {
+                "status": { "type": "string", "enum": ["reported", "verified", "active", "resolved"] },
+                "severity": { "type": "integer", "minimum": 1, "maximum": 5 }, "description": { "type": "string" } } }),
+            );
+            Some(vec![(route.path.to_owned(), op)])
+        }
+        (Method::GET, "/api/v1/reports/province") => one(
+            "The province report as of a date",
+            vec![
+                query("as_of", json!({ "type": "string", "format": "date" }), "default today"),
+                query("f", json!({ "type": "string", "enum": ["json", "csv"] }), "format"),
+            ],
+            json_ok,
+        ),
+        (Method::GET, "/api/v1") => one("Landing page", vec![], json_ok),
+        (Method::GET, "/api/v1/conformance") => one("Conformance classes", vec![], json_ok),
+        (Method::GET, "/api/v1/openapi.json") => one("This API definition", vec![], json_ok),
+        (Method::GET, "/api/v1/api.html") => {
+            one("This API definition as a page", vec![], ("200", "text/html", "page"))
+        }
+        (Method::GET, "/api/v1/collections") => one("The collections the caller may read", vec![], json_ok),
+        _ => None,
+    }
+}
+
+/// The declared routes that have no description here; a test keeps this empty.
+#[must_use]
+pub fn undescribed(routes: &[Route]) -> Vec<String> {
+    routes.iter().filter(|r| describe(r).is_none()).map(|r| format!("{r:?}")).collect()
+}
+
+/// The definition of `routes`, with `server` as its server URL.
+#[must_use]
+pub fn definition(routes: &[Route], server: &str) -> Value {
+    let mut paths = Map::new();
+    for route in routes {
+        let Some(ops) = describe(route) else {
+            tracing::error!(route = ?route, "a route has no OpenAPI description");
+            continue;
+        };
+        for (path, op) in ops {
+            let entry = paths.entry(path).or_insert_with(|| json!({}));
+            entry[route.method.as_str().to_lowercase()] = op;
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "ANTQ Atlas",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Bản đồ an ninh trật tự cơ sở / Grassroots security and order map: OGC API – Features, vector tiles, exports, reports",
+        },
+        "servers": [{ "url": server.trim_end_matches("/api/v1") }],
+        "security": [{ "bearerAuth": [] }, { "cookieAuth": [] }],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": { "type": "http", "scheme": "bearer", "description": "an API token (antq token create)" },
+                "cookieAuth": { "type": "apiKey", "in": "cookie", "name": "antq_session" },
+            },
+            "schemas": {
+                "exception": { "type": "object", "required": ["code", "description"],
+                    "properties": { "code": { "type": "string" }, "description": { "type": "string" } } },
+            },
+        },
+    })
+}
