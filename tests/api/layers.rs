@@ -405,3 +405,66 @@ async fn the_openapi_definition_describes_every_route_and_each_collections_query
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&html).contains("openapi.json"));
 }
+
+#[tokio::test]
+async fn each_role_reads_only_its_layers_and_editors_only_their_jurisdiction() {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    let listed = |body: &Value| -> Vec<String> {
+        body["collections"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let (status, _) = get_json(&app(db.pool.clone()), "/api/v1/collections/communes/items").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous");
+
+    let viewer = as_user(app(db.pool.clone()), &token(&db.pool, Role::Viewer, &[]).await);
+    let (_, list) = get_json(&viewer, "/api/v1/collections").await;
+    assert!(!listed(&list).iter().any(|id| id == "key_points" || id.starts_with("patrol")), "{list}");
+    assert!(listed(&list).contains(&"model_sites".to_owned()));
+    assert_eq!(get_json(&viewer, "/api/v1/collections/key_points/items").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get_json(&viewer, "/api/v1/collections/key_points/tiles/WebMercatorQuad/6/27/50").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(get_json(&viewer, "/api/v1/collections/communes/export?f=csv").await.0, StatusCode::FORBIDDEN);
+
+    let patrol = as_user(app(db.pool.clone()), &token(&db.pool, Role::Patrol, &["080"]).await);
+    assert_eq!(get_json(&patrol, "/api/v1/collections/patrol_tracks/items").await.1["numberMatched"], 1);
+    assert_eq!(get_json(&patrol, "/api/v1/collections/key_points/items").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(get_json(&patrol, "/api/v1/collections/model_sites/items").await.0, StatusCode::FORBIDDEN);
+
+    // The editor's jurisdiction is the western commune: 20 of the 40 key points.
+    let editor = as_user(app(db.pool.clone()), &token(&db.pool, Role::Editor, &["02635"]).await);
+    let (status, body) = get_json(&editor, "/api/v1/collections/key_points/items?limit=100").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["numberMatched"], 20);
+    assert!(
+        body["features"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .all(|f| f["geometry"]["coordinates"][0].as_f64() < Some(104.0))
+    );
+    let (_, _, tile) =
+        get_raw(&editor, "/api/v1/collections/key_points/tiles/WebMercatorQuad/6/27/50", &[]).await;
+    assert_eq!(mvt_reader::Reader::new(tile).expect("mvt").get_features(0).expect("f").len(), 20);
+    let (_, _, csv) = get_raw(&editor, "/api/v1/collections/key_points/export?f=csv", &[]).await;
+    assert_eq!(String::from_utf8_lossy(&csv).trim_end().split("\r\n").count(), 21);
+    let outside: i64 = sqlx::query_scalar("select id from key_points where ST_X(location) > 104.0 limit 1")
+        .fetch_one(&db.pool)
+        .await
+        .expect("an eastern point");
+    let (status, _) = get_json(&editor, &format!("/api/v1/collections/key_points/items/{outside}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a point outside the jurisdiction is not there for the editor");
+    let exports: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'export' and outcome = 'ok'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("audit");
+    assert_eq!(exports, 1, "the editor's export is audited");
+}
