@@ -26,8 +26,9 @@ if [ "$have" -lt "$N" ]; then
            ST_SetSRID(ST_Point(103.53 + random() * 1.1, 21.88 + random() * 0.96), 4326), 'điểm thử ' || g
     from generate_series($have + 1, $N) g"
 fi
-psql "$URL" -q -c "delete from users where username = 'bench'" >/dev/null
-printf 'bench-password-2026\n' | $BIN --database-url "$URL" user add bench --role analyst >/dev/null
+# Users are disabled, never deleted (the audit log keeps them): reuse the bench user.
+[ -n "$(psql "$URL" -Atc "select 1 from users where username = 'bench'")" ] ||
+  printf 'bench-password-2026\n' | $BIN --database-url "$URL" user add bench --role analyst >/dev/null
 TOKEN=$($BIN --database-url "$URL" token create bench --expires-in 1d | grep -o 'antq_[A-Za-z0-9_-]*' | head -1)
 
 $BIN serve --database-url "$URL" --bind 127.0.0.1:$PORT >"$DIR/serve.log" 2>&1 &
