@@ -322,6 +322,18 @@ pub async fn items(
     links.push(
         json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}),
     );
+    // The same features, every page of them, as files (with the same filters).
+    let filters: Vec<&(String, String)> =
+        pairs.iter().filter(|(k, _)| !ITEM_PARAMS.contains(&k.as_str())).collect();
+    for (f, media) in [("csv", "text/csv"), ("kml", "application/vnd.google-earth.kml+xml")] {
+        let mut q = vec![("f", f)];
+        q.extend(filters.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
+        links.push(
+            json!({"href": format!("{base}/collections/{id}/export?{qs}"), "rel": "alternate", "type": media,
+                          "title": format!("{} ({f}, all pages)", layer.title_vi)}),
+        );
+    }
 
     // The features are already GeoJSON text from PostGIS: splice, do not re-parse.
     let mut body = String::with_capacity(features.iter().map(String::len).sum::<usize>() + 512);

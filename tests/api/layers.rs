@@ -101,6 +101,14 @@ async fn paging_walks_every_feature_exactly_once_and_number_matched_is_exact() {
     let expected: Vec<i64> =
         sqlx::query_scalar("select id from key_points order by id").fetch_all(&db.pool).await.expect("ids");
     assert_eq!(pages, 6);
+    let (_, first) = get_json(&app, "/api/v1/collections/key_points/items?limit=7&category=drugs").await;
+    let alternate = first["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["rel"] == "alternate" && l["type"] == "text/csv");
+    let href = alternate.and_then(|l| l["href"].as_str()).expect("a CSV alternate");
+    assert!(href.ends_with("/api/v1/collections/key_points/export?f=csv&category=drugs"), "{href}");
     assert_eq!(seen, expected, "each feature once, in id order");
 }
 
