@@ -365,8 +365,7 @@ impl Parser<'_> {
             let [x0, y0, x1, y1] = nums[..] else { return Err(err(pos, "BBOX takes four numbers")) };
             format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
         } else {
-            wkt::Wkt::<f64>::from_str(text).map_err(|e| err(pos, &format!("invalid WKT geometry: {e}")))?;
-            text.to_owned()
+            checked_wkt(text).map_err(|e| err(pos, &format!("invalid WKT geometry: {e}")))?
         };
         self.expect(&Tok::RParen, "')'")?;
         Ok(Expr::Intersects(wkt))
@@ -410,6 +409,36 @@ impl Parser<'_> {
         self.expect(&Tok::RParen, "')'")?;
         Ok(Expr::During(property, interval))
     }
+}
+
+/// Parses WKT and writes it again, closed and checked, so that PostGIS never meets a geometry it
+/// would refuse (an unclosed or too short ring, a non-finite coordinate): those are the client's
+/// errors, answered 400 here rather than surfacing as database errors.
+fn checked_wkt(text: &str) -> Result<String, String> {
+    use geo::CoordsIter;
+    use wkt::ToWkt;
+    let parsed = wkt::Wkt::<f64>::from_str(text).map_err(|e: &str| e.to_owned())?;
+    let geometry: geo::Geometry<f64> =
+        parsed.try_into().map_err(|e: wkt::geo_types_from_wkt::Error| e.to_string())?;
+    if geometry.coords_count() == 0 {
+        return Err("the geometry is empty".into());
+    }
+    if geometry.coords_iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+        return Err("a coordinate is not a finite number".into());
+    }
+    let short_ring =
+        |p: &geo::Polygon<f64>| std::iter::once(p.exterior()).chain(p.interiors()).any(|r| r.0.len() < 4);
+    let bad = match &geometry {
+        geo::Geometry::Polygon(p) => short_ring(p),
+        geo::Geometry::MultiPolygon(mp) => mp.0.iter().any(short_ring),
+        geo::Geometry::LineString(l) => l.0.len() < 2,
+        geo::Geometry::MultiLineString(ml) => ml.0.iter().any(|l| l.0.len() < 2),
+        _ => false,
+    };
+    if bad {
+        return Err("a ring needs at least 4 points and a line at least 2".into());
+    }
+    Ok(geometry.wkt_string())
 }
 
 /// Parses `src` against `layer`'s queryables.
@@ -505,6 +534,10 @@ mod tests {
             "secret = 1",
             "description = 'x'",
             "S_INTERSECTS(geometry, POLYGON((1 2, 3)))",
+            "S_INTERSECTS(geometry, POLYGON((1 2, 3 4)))",
+            "S_INTERSECTS(geometry, POINT(nan 1))",
+            "S_INTERSECTS(geometry, LINESTRING(1 2))",
+            "S_INTERSECTS(geometry, POINT EMPTY)",
             "code LIKE 5 OR",
             "(((((category = 'x')",
         ] {

@@ -172,6 +172,10 @@ impl Crs {
     }
 }
 
+/// Half the side of Web Mercator's square, in metres; beyond it PROJ cannot transform a box back
+/// to degrees.
+const MERCATOR: f64 = 20_037_508.342_789_244;
+
 /// A bounding box, in longitude/latitude order of its SRID (EPSG:4326 input is swapped here).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BBox {
@@ -208,6 +212,9 @@ impl BBox {
         };
         if min_x > max_x || min_y > max_y {
             return Err(bad(format!("bbox: '{raw}' has its minimum above its maximum")));
+        }
+        if srid == 3857 && [min_x, min_y, max_x, max_y].iter().any(|v| v.abs() > MERCATOR) {
+            return Err(bad(format!("bbox: '{raw}' is outside Web Mercator's ±{MERCATOR} m")));
         }
         if srid == 4326 && (min_x < -180.0 || max_x > 180.0 || min_y < -90.0 || max_y > 90.0) {
             return Err(bad(format!(
@@ -345,5 +352,7 @@ mod tests {
         assert!(BBox::parse("1,2,3", Crs::Crs84).is_err());
         assert!(BBox::parse("1,2,3,nan", Crs::Crs84).is_err());
         assert!(BBox::parse("22,190,23,191", Crs::Crs84).is_err());
+        assert!(BBox::parse("0,0,1e300,1", Crs::Epsg3857).is_err());
+        assert!(BBox::parse("11570000,2560000,11590000,2580000", Crs::Epsg3857).is_ok());
     }
 }
