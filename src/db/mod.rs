@@ -14,6 +14,7 @@ pub mod jurisdiction;
 pub mod key_points;
 pub mod load;
 pub mod reports;
+pub mod search;
 pub mod users;
 
 use std::time::Duration;

@@ -17,6 +17,7 @@ mod ogc;
 pub mod openapi;
 mod reports;
 pub mod routes;
+mod search;
 mod tiles;
 
 use std::path::PathBuf;
@@ -86,6 +87,7 @@ pub fn routes() -> Vec<Route> {
         export::routes(),
         reports::routes(),
         openapi::routes(),
+        search::routes(),
     ]
     .into_iter()
     .flatten()

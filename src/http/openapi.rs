@@ -295,6 +295,25 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             ],
             json_ok,
         ),
+        (Method::GET, "/api/v1/search") => one(
+            "Find units, posts, markers, model sites and key points by name or code",
+            vec![
+                param(
+                    "q",
+                    "query",
+                    true,
+                    json!({ "type": "string", "minLength": 1, "maxLength": 200 }),
+                    "what to find",
+                ),
+                query(
+                    "limit",
+                    json!({ "type": "integer", "minimum": 1, "maximum": 50 }),
+                    "hits (default 10)",
+                ),
+                query("as_of", json!({ "type": "string", "format": "date" }), "units as of this date"),
+            ],
+            json_ok,
+        ),
         (Method::GET, "/api/v1") => one("Landing page", vec![], json_ok),
         (Method::GET, "/api/v1/conformance") => one("Conformance classes", vec![], json_ok),
         (Method::GET, "/api/v1/openapi.json") => one("This API definition", vec![], json_ok),

@@ -8,5 +8,6 @@ mod health;
 mod layers;
 mod report;
 mod schema;
+mod search;
 mod security;
 mod support;
