@@ -92,6 +92,10 @@ read -r t_rps t_p50 t_p99 t_err < <(load "$DIR/item.tipg" $TIPG)
 report "| one item by id req/s | $o_rps | tipg $t_rps | $(ratio "$o_rps" "$t_rps")x |"
 report "| one item p50 ms | $o_p50 | tipg $t_p50 | $(ratio "$o_p50" "$t_p50")x |"
 
+read -r o_rps o_p50 o_p99 o_err < <(load "$DIR/search.ours" $OURS "$TOKEN")
+report "| search (national set, 200 queries) req/s | $o_rps | | |"
+report "| search p50 / p99 ms | $o_p50 / $o_p99 | | |"
+
 # The raw SQL floor: the same two statements our items endpoint runs (count, page), bbox drawn
 # like the path list's, through pgbench on the same socket with the same connections.
 cat >"$DIR/items.pgbench" <<'SQL'

@@ -48,3 +48,20 @@ with open(f"{out}/item.ours", "w") as ours, open(f"{out}/item.tipg", "w") as tip
         fid = rng.randint(1, max_id)
         ours.write(f"/api/v1/collections/key_points/items/{fid}\n")
         tipg.write(f"/collections/public.bench_key_points/items/{fid}\n")
+
+# Searches as people type them: synthetic names without diacritics, prefixes, a typo, real names.
+REAL = ["ban vuoc", "Bản Vược", "bat xat ban vuoc", "y ty", "coc leu", "tp lao cai", "thanh binh", "moc 92",
+        "don bien phong", "sa pa"]
+with open(f"{out}/search.ours", "w") as ours:
+    for i in range(200):
+        kind = i % 4
+        n = rng.randint(0, 9999)
+        if kind == 0:
+            q = f"xa thu {n}"
+        elif kind == 1:
+            q = f"thon thu {n % 10} xa thu {n}"
+        elif kind == 2:
+            q = REAL[i % len(REAL)]
+        else:
+            q = f"xa thu {str(n)[:-1] or '1'}"
+        ours.write("/api/v1/search?q=" + q.replace(" ", "+") + "\n")
