@@ -5,6 +5,7 @@ for the reference server (martin for tiles, tipg for items)."""
 import math
 import random
 import sys
+import urllib.parse
 
 out = sys.argv[1]
 max_id = int(sys.argv[2])
@@ -64,4 +65,4 @@ with open(f"{out}/search.ours", "w") as ours:
             q = REAL[i % len(REAL)]
         else:
             q = f"xa thu {str(n)[:-1] or '1'}"
-        ours.write("/api/v1/search?q=" + q.replace(" ", "+") + "\n")
+        ours.write("/api/v1/search?q=" + urllib.parse.quote_plus(q) + "\n")
