@@ -17,6 +17,7 @@ mod ogc;
 mod reports;
 pub mod routes;
 mod tiles;
+mod web_config;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -58,6 +59,10 @@ pub struct HttpSettings {
     pub public_layers: bool,
     /// When the session cookie is marked `Secure`.
     pub cookie_security: CookieSecurity,
+    /// The web map's online base map (tile URL template), if any; `None`: a plain background.
+    pub basemap_url: Option<String>,
+    /// The base map's attribution.
+    pub basemap_attribution: String,
 }
 
 impl Default for HttpSettings {
@@ -68,6 +73,8 @@ impl Default for HttpSettings {
             session_idle: Duration::from_hours(12),
             public_layers: false,
             cookie_security: CookieSecurity::Auto,
+            basemap_url: None,
+            basemap_attribution: String::new(),
         }
     }
 }
@@ -84,6 +91,7 @@ pub fn routes() -> Vec<Route> {
         tiles::routes(),
         export::routes(),
         reports::routes(),
+        web_config::routes(),
     ]
     .into_iter()
     .flatten()
