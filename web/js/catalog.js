@@ -68,8 +68,12 @@ export class LayerView {
     return `${API}/${encodeURIComponent(this.id)}/export${query({ f, ...params })}`;
   }
 
-  async load(communesOf) {
-    const data = await getCached(this.itemsUrl(communesOf));
+  /** The features under the current filters (not yet kept: a newer refresh may overtake). */
+  fetch(communesOf) {
+    return getCached(this.itemsUrl(communesOf));
+  }
+
+  setData(data) {
     this.features = data.features || [];
     this.matched = data.numberMatched ?? this.features.length;
   }

@@ -22,6 +22,7 @@ let map = null;
 let views = [];
 let units = { districts: [], communes: [] };
 let busy = 1;
+let refreshes = 0;
 let highlighted = null;
 
 const setBusy = (delta) => {
@@ -229,18 +230,27 @@ async function refresh() {
   try {
     if (!units.communes.length) await loadUnits();
     if (!$('#district')) renderFilters();
-    await Promise.all(views.map(async (view) => {
-      if (!visible(view)) { view.remove(map); return; }
+    // A newer refresh (a slider dragged on) may finish first: only the latest one draws.
+    const generation = ++refreshes;
+    const loaded = await Promise.all(views.map(async (view) => {
+      if (!visible(view)) return [view, null, null];
       try {
-        await view.load(communesOf);
-        view.error = null;
-        view.draw(map, select);
+        return [view, await view.fetch(communesOf), null];
       } catch (error) {
-        view.error = error;
-        console.error(view.id, error);
-        view.remove(map);
+        return [view, null, error];
       }
     }));
+    if (generation !== refreshes) return;
+    for (const [view, data, error] of loaded) {
+      view.error = error;
+      if (error) console.error(view.id, error);
+      if (data) {
+        view.setData(data);
+        view.draw(map, select);
+      } else {
+        view.remove(map);
+      }
+    }
     afterDraw();
   } finally {
     setBusy(-1);
@@ -324,6 +334,8 @@ function wireHeader() {
     restoreSelection();
   });
   $('#print-button').addEventListener('click', () => window.print());
+  // The printed map has another size: let Leaflet redraw for it (and back).
+  window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
   $('#signout').addEventListener('click', async () => {
     await signOut();
     location.reload();
