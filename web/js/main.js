@@ -274,11 +274,21 @@ function select(view, feature, layer) {
   highlighted = null;
   state.selected = `${view.id}/${feature.id}`;
   writeHash();
-  showDetails($('#details'), view, feature, () => { state.selected = ''; writeHash(); clearDetails($('#details')); });
+  showDetails($('#details'), view, feature, closeDetails);
+  $('#details-panel').hidden = false;
   if (layer?.setStyle && !(layer instanceof L.CircleMarker)) {
     highlighted = { layer, weight: layer.options.weight };
     layer.setStyle({ weight: 4 });
   }
+}
+
+function closeDetails() {
+  state.selected = '';
+  writeHash();
+  clearDetails($('#details'));
+  $('#details-panel').hidden = true;
+  if (highlighted) highlighted.layer.setStyle({ weight: highlighted.weight });
+  highlighted = null;
 }
 
 /** Reopens the details of the feature named in the URL. */
@@ -289,7 +299,11 @@ async function restoreSelection() {
   if (!view) return;
   const feature = view.features.find((f) => String(f.id) === fid)
     || await getCached(`/api/v1/collections/${id}/items/${fid}`).catch(() => null);
-  if (feature) select(view, feature, null);
+  if (!feature) return;
+  select(view, feature, null);
+  // A shared selection outside the shared view: bring it into sight.
+  const bounds = L.geoJSON(feature).getBounds();
+  if (bounds.isValid() && !map.getBounds().intersects(bounds)) map.fitBounds(bounds, { maxZoom: 15 });
 }
 
 function filtersSummary() {
@@ -334,6 +348,7 @@ function wireHeader() {
     restoreSelection();
   });
   $('#print-button').addEventListener('click', () => window.print());
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.selected) closeDetails(); });
   // The printed map has another size: let Leaflet redraw for it (and back).
   window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
   $('#signout').addEventListener('click', async () => {
