@@ -61,6 +61,7 @@ test('the main view: communes by designation, border, posts, key points clustere
   await page.setViewportSize({ width: 390, height: 800 });
   await page.locator('#menu-toggle').click();
   await page.locator('#side.open').waitFor();
+  await page.waitForTimeout(400); // the drawer slides in
   await screenshot(page, 'phone-menu');
   assert.deepEqual(errorsAfterSignIn(seen), []);
   await context.close();
