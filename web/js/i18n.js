@@ -52,6 +52,10 @@ const STRINGS = {
     description: 'Mô tả',
     others: 'Khác',
     notOffered: 'Không có lớp nào được phép xem.',
+    profileTitle: 'Điểm trọng điểm của xã',
+    profileNote: 'Đếm từ lớp Điểm trọng điểm, theo khoảng thời gian đang lọc.',
+    byMonth: 'Theo tháng',
+    byCategory: 'Theo loại',
   },
   en: {
     appTitle: 'ANTQ Atlas — Lao Cai',
@@ -103,6 +107,10 @@ const STRINGS = {
     description: 'Description',
     others: 'Other',
     notOffered: 'No layer may be shown to you.',
+    profileTitle: 'Key points in this commune',
+    profileNote: 'Counted from the key points layer, in the filtered date range.',
+    byMonth: 'By month',
+    byCategory: 'By category',
   },
 };
 

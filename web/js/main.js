@@ -12,6 +12,7 @@ import { hasCategoryFilter, months } from './filters.js';
 import { formatDate, formatMonth, formatNumber, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
+import { profileSource, showCommuneProfile } from './profile.js';
 import { showProvinceReport } from './report.js';
 import { readHash, state, writeHash } from './state.js';
 
@@ -116,7 +117,14 @@ function renderLayerList() {
 function updateCounts() {
   for (const view of views) {
     const node = document.querySelector(`[data-layer-count="${view.id}"]`);
-    if (node) node.textContent = visible(view) && view.group ? `(${formatNumber(view.drawn)})` : '';
+    if (!node) continue;
+    node.textContent = visible(view) && view.group ? `(${formatNumber(view.drawn)})` : '';
+    if (view.error) {
+      node.textContent = `(${t('error')}: ${view.error.message})`;
+      node.classList.add('error');
+    } else {
+      node.classList.remove('error');
+    }
   }
 }
 
@@ -276,6 +284,11 @@ function select(view, feature, layer) {
   writeHash();
   showDetails($('#details'), view, feature, closeDetails);
   $('#details-panel').hidden = false;
+  // A commune (a unit with a district): its key points by month and category, when readable.
+  const source = profileSource(views);
+  if (source && view.isPolygon && view.queryables?.properties?.district_code && feature.properties.code) {
+    showCommuneProfile($('#details'), feature.properties.code, source).catch((error) => console.error(error));
+  }
   if (layer?.setStyle && !(layer instanceof L.CircleMarker)) {
     highlighted = { layer, weight: layer.options.weight };
     layer.setStyle({ weight: 4 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  apiJson, errorsAfterSignIn, launch, layer, openPage, screenshot, setLayer, signIn,
+  apiJson, errorsAfterSignIn, idle, launch, layer, openPage, screenshot, setLayer, signIn,
 } from './support.js';
 
 let browser;
@@ -82,4 +82,33 @@ test('the interface switches to English and back; dates and numbers keep Vietnam
   await page.locator('#lang-toggle').click();
   assert.equal(await page.locator('#h-layers').textContent(), 'Lớp bản đồ');
   await context.close();
+});
+
+test('a commune opens its profile: key points by month and category, counted as the API counts', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#from=2019-01&to=2019-12');
+  const points = await apiJson(page, '/api/v1/collections/key_points/items?limit=10000&datetime=2019-01-01T00:00:00Z/2019-12-31T23:59:59Z');
+  const busiest = Object.entries(points.features.reduce((acc, f) => {
+    acc[f.properties.commune_code] = (acc[f.properties.commune_code] || 0) + 1;
+    return acc;
+  }, {})).sort((a, b) => b[1] - a[1])[0];
+  const communes = await apiJson(page, `/api/v1/collections/communes/items?limit=1&code=${busiest[0]}`);
+  const fid = communes.features[0].id;
+  await page.evaluate((hash) => { location.hash = hash; }, `${await page.evaluate(() => location.hash)}&sel=communes/${fid}`);
+  await page.reload();
+  await idle(page);
+  const profile = page.locator(`[data-profile="${busiest[0]}"] h3`);
+  await profile.waitFor();
+  assert.match(await profile.textContent(), new RegExp(`\\(${busiest[1].toLocaleString('vi-VN')}\\)`));
+  assert.ok(await page.locator('[data-profile] svg rect').count() > 0);
+  await screenshot(page, 'commune-profile');
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+
+  // A viewer may not read key points: no profile is offered.
+  const viewer = await openPage(browser);
+  await signIn(viewer.page, 'viewer', `#sel=communes/${fid}`);
+  await viewer.page.locator('#details td[data-prop="code"]').waitFor();
+  assert.equal(await viewer.page.locator('[data-profile]').count(), 0);
+  await viewer.context.close();
 });
