@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -109,6 +110,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(gate, gate::gate))
         .fallback_service(web)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        // gzip when the client accepts it: GeoJSON shrinks about tenfold, which is what a commune
+        // police officer on a slow mobile link waits for.
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -64,3 +64,20 @@ async fn web_config_offers_no_base_map_unless_one_is_configured() {
     assert_eq!(online["basemap"]["url"], "https://tiles.example.org/{z}/{x}/{y}.png");
     assert_eq!(online["basemap"]["attribution"], "© example");
 }
+
+#[tokio::test]
+async fn responses_are_gzipped_for_clients_that_accept_it() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt;
+
+    let db = test_db().await;
+    let request =
+        Request::get("/health").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).expect("request");
+    let response = app(db.pool).oneshot(request).await.expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(header::CONTENT_ENCODING).map(axum::http::HeaderValue::as_bytes),
+        Some(&b"gzip"[..])
+    );
+}

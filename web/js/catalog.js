@@ -125,6 +125,8 @@ export class LayerView {
         clusterPane: pane,
         showCoverageOnHover: false,
         maxClusterRadius: 50,
+        // At street level every point is its own marker (and clickable).
+        disableClusteringAtZoom: 16,
         iconCreateFunction: (cluster) => clusterIcon(cluster, property, this.colours),
       });
       this.group.addLayers(geo.getLayers());
