@@ -34,3 +34,23 @@ export function replace(node, ...children) {
 }
 
 export const $ = (selector, root = document) => root.querySelector(selector);
+
+// What identifies a control across re-renders (the panels are rebuilt after each change).
+function focusKey(node) {
+  if (node.id) return `#${CSS.escape(node.id)}`;
+  const legend = node.closest('[data-legend]')?.dataset.legend;
+  for (const attr of ['data-layer', 'data-category', 'data-export', 'data-colour-by']) {
+    if (!node.hasAttribute(attr)) continue;
+    const own = `[${attr}="${CSS.escape(node.getAttribute(attr))}"]`;
+    return legend && attr === 'data-category' ? `[data-legend="${CSS.escape(legend)}"] ${own}` : own;
+  }
+  return null;
+}
+
+/** Runs `render` and gives the focus back to the same control, so keyboard users keep their place. */
+export function keepFocus(render) {
+  const active = document.activeElement;
+  const key = active && active !== document.body ? focusKey(active) : null;
+  render();
+  if (key && document.activeElement !== active) document.querySelector(key)?.focus();
+}

@@ -7,7 +7,7 @@ import { get, getCached, query } from './api.js';
 import { currentUser, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
 import { clearDetails, showDetails } from './details.js';
-import { $, el, replace } from './dom.js';
+import { $, el, keepFocus, replace } from './dom.js';
 import { hasCategoryFilter, months } from './filters.js';
 import { formatDate, formatMonth, formatNumber, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
@@ -179,7 +179,13 @@ function renderFilters() {
   if (units.districts.length) {
     const district = el('select', {
       id: 'district',
-      onchange: (e) => { state.district = e.target.value; state.commune = ''; renderFilters(); refresh(); zoomToUnit(); },
+      onchange: (e) => {
+        state.district = e.target.value;
+        state.commune = '';
+        keepFocus(renderFilters);
+        refresh();
+        zoomToUnit();
+      },
     }, el('option', { value: '' }, t('all')),
     units.districts.map((d) => el('option', { value: d.code, selected: d.code === state.district }, d.name)));
     const communes = units.communes.filter((c) => !state.district || c.district_code === state.district);
@@ -271,8 +277,10 @@ function redraw(view) {
 }
 
 function afterDraw() {
-  renderLayerList();
-  renderLegend($('#legend'), shownViews().filter((v) => v.group), (view) => redraw(view));
+  keepFocus(() => {
+    renderLayerList();
+    renderLegend($('#legend'), shownViews().filter((v) => v.group), (view) => redraw(view));
+  });
   renderPrintHeader();
   writeHash();
 }

@@ -112,3 +112,25 @@ test('a commune opens its profile: key points by month and category, counted as 
   assert.equal(await viewer.page.locator('[data-profile]').count(), 0);
   await viewer.context.close();
 });
+
+test('keyboard: a layer and a category toggle with Space, and the focus stays on the control', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst');
+  await page.locator('#layer-villages').focus();
+  await page.keyboard.press('Space');
+  await idle(page);
+  assert.equal((await layer(page, 'villages')).shown, true);
+  assert.ok((await layer(page, 'villages')).drawn > 1000);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'layer-villages');
+  await page.keyboard.press('Space');
+  await idle(page);
+  assert.equal((await layer(page, 'villages')).shown, false);
+  const crime = page.locator('[data-legend="key_points"] input[data-category="crime"]');
+  await crime.focus();
+  await page.keyboard.press('Space');
+  await idle(page);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.category), 'crime');
+  assert.ok((await layer(page, 'key_points')).drawn < 3000);
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
