@@ -2,6 +2,12 @@
 // credentials), and writes carry the session's CSRF token.
 
 let csrfToken = null;
+let onUnauthorized = null;
+
+/** Called when a signed-in page gets 401 (the session expired or was ended elsewhere). */
+export function whenSignedOut(handler) {
+  onUnauthorized = handler;
+}
 
 /** An error answered by the API, with its status and JSON `code`/`description`. */
 export class ApiError extends Error {
@@ -28,6 +34,7 @@ async function request(method, path, body) {
   });
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
+  if (response.status === 401 && onUnauthorized && !path.startsWith('/auth/')) onUnauthorized();
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

@@ -3,7 +3,7 @@
 
 /* global L */
 
-import { get, getCached, query } from './api.js';
+import { get, getCached, query, whenSignedOut } from './api.js';
 import { currentUser, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
 import { clearDetails, showDetails } from './details.js';
@@ -41,6 +41,8 @@ async function start() {
   me = await currentUser();
   if (!me) me = await signIn($('#signin'));
   performance.mark('antq-signed-in');
+  // An expired session: back to the sign-in form, keeping the view in the URL.
+  whenSignedOut(() => location.reload());
   $('#app').hidden = false;
   const config = await get('/config.json');
   map = createMap($('#map'), config);
