@@ -174,7 +174,8 @@ function renderFilters() {
           if (typed === null) { e.target.setAttribute('aria-invalid', 'true'); return; }
           e.target.removeAttribute('aria-invalid');
           state.asOf = typed;
-          loadUnits().then(() => { renderFilters(); return refresh(); });
+          loadUnits().then(() => { keepFocus(renderFilters); return refresh(); });
+          if ($('#report-box').open) showProvinceReport($('#report'), state.asOf);
         },
       }));
   }
@@ -369,6 +370,7 @@ function wireHeader() {
     for (const view of views) if (view.group) view.draw(map, select);
     afterDraw();
     restoreSelection();
+    if ($('#report-box').open) showProvinceReport($('#report'), state.asOf);
   });
   $('#print-button').addEventListener('click', () => window.print());
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.selected) closeDetails(); });

@@ -79,8 +79,10 @@ test('the interface switches to English and back; dates and numbers keep Vietnam
   await page.locator('#report-box summary').click();
   await page.locator('[data-figure="population"]').waitFor();
   assert.equal(await page.locator('[data-figure="population"]').textContent(), '705.000');
+  assert.equal(await page.locator('tr:has([data-figure="population"]) th').textContent(), 'Population');
   await page.locator('#lang-toggle').click();
   assert.equal(await page.locator('#h-layers').textContent(), 'Lớp bản đồ');
+  await page.locator('tr:has([data-figure="population"]) th', { hasText: 'Dân số' }).waitFor();
   await context.close();
 });
 
