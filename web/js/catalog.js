@@ -84,7 +84,8 @@ export class LayerView {
     const property = this.colourProperty;
     const shown = this.features.filter((f) => passesCategory(this.coll, f));
     const values = new Set(this.features.map((f) => categoryValue(f, property)));
-    this.colours = property ? categoryColours(values, this.coll.style.fill) : new Map();
+    const { fill, color } = this.coll.style;
+    this.colours = property ? categoryColours(values, { fill, first: this.isPolygon ? null : color }) : new Map();
     this.counts = new Map();
     for (const f of shown) {
       const v = categoryValue(f, property);

@@ -64,7 +64,7 @@ export async function showCommuneProfile(container, code, source) {
   const last = state.to || seen.at(-1);
   const monthEntries = first && last ? months(first, last).map((m) => [formatMonth(m), byMonth.get(m) || 0]) : [];
   // The legend's colours when the layer is drawn, so a category keeps its colour.
-  const colours = source.colours.size ? source.colours : categoryColours(new Set(byCategory.keys()));
+  const colours = source.colours.size ? source.colours : categoryColours(new Set(byCategory.keys()), { first: source.coll.style.color });
   const categoryEntries = [...byCategory].sort((a, b) => b[1] - a[1]).map(([c, n]) => [labels.get(c), n, c]);
   box.replaceChildren(
     el('h3', {}, `${t('profileTitle')} (${formatNumber(data.features.length)})`),
