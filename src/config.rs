@@ -163,6 +163,16 @@ pub struct ServeConfig {
     /// X-Forwarded-Proto), always or never.
     #[arg(long, env = "ANTQ_SECURE_COOKIES", value_enum, default_value_t = CookieSecurity::Auto)]
     pub secure_cookies: CookieSecurity,
+
+    /// An online base map under the web map, as a tile URL template
+    /// (`https://tile.example.org/{z}/{x}/{y}.png`). Without it the map has a plain background and
+    /// the page makes no request outside this service (air-gapped networks).
+    #[arg(long, env = "ANTQ_BASEMAP_URL")]
+    pub basemap_url: Option<String>,
+
+    /// The attribution shown under the base map (its licence usually requires one).
+    #[arg(long, env = "ANTQ_BASEMAP_ATTRIBUTION", default_value = "")]
+    pub basemap_attribution: String,
 }
 
 /// When the session cookie is marked `Secure`.

@@ -112,6 +112,8 @@ async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
             session_idle: Duration::from_mins(config.session_idle_mins),
             public_layers: config.public_layers,
             cookie_security: config.secure_cookies,
+            basemap_url: config.basemap_url.clone(),
+            basemap_attribution: config.basemap_attribution.clone(),
         }),
     };
     let listener =

@@ -19,6 +19,7 @@ mod reports;
 pub mod routes;
 mod search;
 mod tiles;
+mod web_config;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -60,6 +62,10 @@ pub struct HttpSettings {
     pub public_layers: bool,
     /// When the session cookie is marked `Secure`.
     pub cookie_security: CookieSecurity,
+    /// The web map's online base map (tile URL template), if any; `None`: a plain background.
+    pub basemap_url: Option<String>,
+    /// The base map's attribution.
+    pub basemap_attribution: String,
 }
 
 impl Default for HttpSettings {
@@ -70,6 +76,8 @@ impl Default for HttpSettings {
             session_idle: Duration::from_hours(12),
             public_layers: false,
             cookie_security: CookieSecurity::Auto,
+            basemap_url: None,
+            basemap_attribution: String::new(),
         }
     }
 }
@@ -88,6 +96,7 @@ pub fn routes() -> Vec<Route> {
         reports::routes(),
         openapi::routes(),
         search::routes(),
+        web_config::routes(),
     ]
     .into_iter()
     .flatten()
@@ -105,6 +114,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(gate, gate::gate))
         .fallback_service(web)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        // gzip when the client accepts it: GeoJSON shrinks about tenfold, which is what a commune
+        // police officer on a slow mobile link waits for.
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

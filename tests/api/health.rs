@@ -47,3 +47,37 @@ async fn health_is_503_while_the_cluster_is_stopped_and_200_after_it_restarts() 
     database.close().await;
     assert!(!outside.is_running(), "the last user stops the cluster");
 }
+
+#[tokio::test]
+async fn web_config_offers_no_base_map_unless_one_is_configured() {
+    let db = test_db().await;
+    let (status, plain) = get_json(&app(db.pool.clone()), "/config.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(plain["basemap"].is_null(), "{plain}");
+
+    let settings = antq_atlas::http::HttpSettings {
+        basemap_url: Some("https://tiles.example.org/{z}/{x}/{y}.png".into()),
+        basemap_attribution: "© example".into(),
+        ..antq_atlas::http::HttpSettings::default()
+    };
+    let (_, online) = get_json(&crate::support::app_with(db.pool, settings), "/config.json").await;
+    assert_eq!(online["basemap"]["url"], "https://tiles.example.org/{z}/{x}/{y}.png");
+    assert_eq!(online["basemap"]["attribution"], "© example");
+}
+
+#[tokio::test]
+async fn responses_are_gzipped_for_clients_that_accept_it() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt;
+
+    let db = test_db().await;
+    let request =
+        Request::get("/health").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).expect("request");
+    let response = app(db.pool).oneshot(request).await.expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(header::CONTENT_ENCODING).map(axum::http::HeaderValue::as_bytes),
+        Some(&b"gzip"[..])
+    );
+}

@@ -147,6 +147,7 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
     let ex = |uri, body, allowed, located| Example { uri, body, allowed, located };
     HashMap::from([
         ((Method::GET, "/health"), ex("/health", None, StatusCode::OK, false)),
+        ((Method::GET, "/config.json"), ex("/config.json", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
             ex(

@@ -1,0 +1,71 @@
+// The API client: every request goes to this page's own origin (relative URLs, same-origin
+// credentials), and writes carry the session's CSRF token.
+
+let csrfToken = null;
+let onUnauthorized = null;
+
+/** Called when a signed-in page gets 401 (the session expired or was ended elsewhere). */
+export function whenSignedOut(handler) {
+  onUnauthorized = handler;
+}
+
+/** An error answered by the API, with its status and JSON `code`/`description`. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.description || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code;
+  }
+}
+
+export function setCsrf(token) {
+  csrfToken = token || null;
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (response.status === 401 && onUnauthorized && !path.startsWith('/auth/')) onUnauthorized();
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+export const get = (path) => request('GET', path);
+export const post = (path, body) => request('POST', path, body);
+
+/** `?a=1&b=2` from an object, leaving out empty values. */
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+const cache = new Map();
+
+/** GET with a cache per URL (the layers do not change while the page is open). */
+export function getCached(path) {
+  if (!cache.has(path)) {
+    const pending = get(path).catch((error) => {
+      cache.delete(path);
+      throw error;
+    });
+    cache.set(path, pending);
+  }
+  return cache.get(path);
+}
+
+export function clearCache() {
+  cache.clear();
+}

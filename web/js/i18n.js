@@ -1,0 +1,198 @@
+// Language and local habits: Vietnamese by default, English switchable; dates dd/mm/yyyy and
+// numbers with Vietnamese separators in both languages (the users read Vietnamese documents).
+
+const STRINGS = {
+  vi: {
+    appTitle: 'ANTQ Atlas — Lào Cai',
+    appSubtitle: 'Bản đồ an ninh trật tự cơ sở',
+    signInTitle: 'Đăng nhập',
+    username: 'Tên đăng nhập',
+    password: 'Mật khẩu',
+    signIn: 'Đăng nhập',
+    signOut: 'Đăng xuất',
+    signInFailed: 'Sai tên đăng nhập hoặc mật khẩu.',
+    signInThrottled: 'Quá nhiều lần thử. Vui lòng thử lại sau.',
+    signedInAs: 'Người dùng',
+    role: 'Vai trò',
+    language: 'English',
+    languageLabel: 'Chuyển sang tiếng Anh',
+    menu: 'Bảng điều khiển',
+    print: 'In bản đồ',
+    layers: 'Lớp bản đồ',
+    filters: 'Bộ lọc',
+    legend: 'Chú giải',
+    details: 'Thông tin chi tiết',
+    report: 'Số liệu toàn tỉnh',
+    showReport: 'Xem số liệu',
+    dateRange: 'Khoảng thời gian',
+    from: 'Từ tháng',
+    to: 'Đến tháng',
+    asOf: 'Ranh giới tại ngày',
+    asOfHint: 'để trống: hôm nay',
+    district: 'Huyện, thị xã, thành phố',
+    commune: 'Xã, phường, thị trấn',
+    all: 'Tất cả',
+    categories: 'Loại',
+    colourBy: 'Tô màu theo',
+    reset: 'Xóa bộ lọc',
+    export: 'Xuất',
+    features: 'đối tượng',
+    loading: 'Đang tải…',
+    noSelection: 'Chọn một đối tượng trên bản đồ để xem thông tin.',
+    yes: 'Có',
+    no: 'Không',
+    none: '(không có)',
+    close: 'Đóng',
+    zoomTo: 'Phóng tới',
+    printedBy: 'Người in',
+    printedAt: 'Ngày in',
+    filtersApplied: 'Bộ lọc',
+    noFilters: 'không có',
+    error: 'Lỗi',
+    description: 'Mô tả',
+    others: 'Khác',
+    notOffered: 'Không có lớp nào được phép xem.',
+    profileTitle: 'Điểm trọng điểm của xã',
+    profileNote: 'Đếm từ lớp Điểm trọng điểm, theo khoảng thời gian đang lọc.',
+    byMonth: 'Theo tháng',
+    byCategory: 'Theo loại',
+  },
+  en: {
+    appTitle: 'ANTQ Atlas — Lao Cai',
+    appSubtitle: 'Grassroots security and order map',
+    signInTitle: 'Sign in',
+    username: 'Username',
+    password: 'Password',
+    signIn: 'Sign in',
+    signOut: 'Sign out',
+    signInFailed: 'Wrong username or password.',
+    signInThrottled: 'Too many attempts. Please try again later.',
+    signedInAs: 'User',
+    role: 'Role',
+    language: 'Tiếng Việt',
+    languageLabel: 'Switch to Vietnamese',
+    menu: 'Control panel',
+    print: 'Print map',
+    layers: 'Layers',
+    filters: 'Filters',
+    legend: 'Legend',
+    details: 'Details',
+    report: 'Province figures',
+    showReport: 'Show figures',
+    dateRange: 'Date range',
+    from: 'From month',
+    to: 'To month',
+    asOf: 'Boundaries as of',
+    asOfHint: 'empty: today',
+    district: 'District',
+    commune: 'Commune',
+    all: 'All',
+    categories: 'Category',
+    colourBy: 'Colour by',
+    reset: 'Clear filters',
+    export: 'Export',
+    features: 'features',
+    loading: 'Loading…',
+    noSelection: 'Select a feature on the map to see its details.',
+    yes: 'Yes',
+    no: 'No',
+    none: '(none)',
+    close: 'Close',
+    zoomTo: 'Zoom to',
+    printedBy: 'Printed by',
+    printedAt: 'Printed on',
+    filtersApplied: 'Filters',
+    noFilters: 'none',
+    error: 'Error',
+    description: 'Description',
+    others: 'Other',
+    notOffered: 'No layer may be shown to you.',
+    profileTitle: 'Key points in this commune',
+    profileNote: 'Counted from the key points layer, in the filtered date range.',
+    byMonth: 'By month',
+    byCategory: 'By category',
+  },
+};
+
+// Labels of the province report's figures (keys of GET /api/v1/reports/province).
+const REPORT = {
+  as_of: ['Tại ngày', 'As of'],
+  area_km2: ['Diện tích (km²)', 'Area (km²)'],
+  population: ['Dân số', 'Population'],
+  ethnic_minority_share: ['Tỷ lệ DTTS (%)', 'Ethnic minorities (%)'],
+  districts: ['Đơn vị cấp huyện', 'District-level units'],
+  commune_level_units: ['Đơn vị cấp xã', 'Commune-level units'],
+  wards: ['Phường', 'Wards'],
+  townships: ['Thị trấn', 'Townships'],
+  communes: ['Xã', 'Communes'],
+  villages: ['Thôn, bản, tổ dân phố', 'Villages and residential groups'],
+  especially_difficult_villages: ['Thôn đặc biệt khó khăn', 'Especially difficult villages'],
+  region_i: ['Khu vực I', 'Region I'],
+  region_ii: ['Khu vực II', 'Region II'],
+  region_iii: ['Khu vực III', 'Region III'],
+  program_135_communes: ['Xã Chương trình 135', 'Program 135 communes'],
+  key_security_communes: ['Xã trọng điểm ANTT', 'Key security communes'],
+  border_communes: ['Xã biên giới', 'Border communes'],
+  border_length_km_official: ['Đường biên giới (km, chính thức)', 'Border (km, official)'],
+  border_length_km_measured: ['Đường biên giới (km, đo trên bản đồ)', 'Border (km, drawn)'],
+  border_posts: ['Đồn biên phòng', 'Border-guard posts'],
+  border_markers: ['Cột mốc', 'Border markers'],
+  staff_year: ['Năm số liệu cán bộ', 'Staff census year'],
+  commune_cadres: ['Cán bộ cấp xã', 'Commune cadres'],
+  commune_civil_servants: ['Công chức cấp xã', 'Commune civil servants'],
+  commune_nonspecialised: ['Không chuyên trách cấp xã', 'Non-specialised (commune)'],
+  village_nonspecialised: ['Không chuyên trách thôn, tổ', 'Non-specialised (village)'],
+  commune_police_trained: ['Công an xã đào tạo trung cấp', 'Commune police trained'],
+  security_resolution_share: ['Xã có nghị quyết chuyên đề ANTT (%)', 'Communes with a security resolution (%)'],
+  model_types: ['Loại mô hình tự quản', 'Model types'],
+  model_sites: ['Mô hình hiệu quả', 'Effective model sites'],
+  regular_police_chiefs: ['Trưởng Công an xã chính quy', 'Regular police chiefs'],
+};
+
+let lang = 'vi';
+
+export const currentLang = () => lang;
+
+export function setLang(next) {
+  lang = next === 'en' ? 'en' : 'vi';
+  document.documentElement.lang = lang;
+}
+
+/** The UI string `key` in the current language. */
+export const t = (key) => STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
+
+/** The label of a report figure, or the key itself when unknown. */
+export const reportLabel = (key) => REPORT[key]?.[lang === 'vi' ? 0 : 1] ?? key;
+
+/** A collection's or a property's title in the current language. */
+export const title = (titles, fallback) => (titles && (titles[lang] || titles.vi)) || fallback;
+
+const numberFormat = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 3 });
+export const formatNumber = (n) => numberFormat.format(n);
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** `2020-04-15` → `15/04/2020`; an RFC 3339 time → `15/04/2020 08:30` in Vietnam's time. */
+export function formatDate(value) {
+  if (typeof value !== 'string') return String(value);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (day) return `${day[3]}/${day[2]}/${day[1]}`;
+  const when = new Date(value);
+  if (Number.isNaN(when.getTime())) return value;
+  // Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving).
+  const local = new Date(when.getTime() + 7 * 3600 * 1000);
+  return `${pad(local.getUTCDate())}/${pad(local.getUTCMonth() + 1)}/${local.getUTCFullYear()} ` +
+    `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
+}
+
+/** `2020-04` → `04/2020`. */
+export const formatMonth = (month) => (month ? `${month.slice(5, 7)}/${month.slice(0, 4)}` : '');
+
+/** A property value as text for people: dates, numbers and yes/no in local habits. */
+export function formatValue(value, name) {
+  if (value === null || value === undefined || value === '') return t('none');
+  if (typeof value === 'boolean') return value ? t('yes') : t('no');
+  if (typeof value === 'number' && !/code|year|number/.test(name || '')) return formatNumber(value);
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) return formatDate(value);
+  return String(value);
+}

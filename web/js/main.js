@@ -1,0 +1,402 @@
+// Wires the page: session, catalog, map, filters, legend, details and the URL. Each concern
+// lives in its own module; this one only connects them.
+
+/* global L */
+
+import { get, getCached, query, whenSignedOut } from './api.js';
+import { currentUser, hasPermission, signIn, signOut } from './auth.js';
+import { loadCatalog } from './catalog.js';
+import { clearDetails, showDetails } from './details.js';
+import { $, el, keepFocus, replace } from './dom.js';
+import { hasCategoryFilter, months } from './filters.js';
+import { formatDate, formatMonth, formatNumber, setLang, t, title } from './i18n.js';
+import { renderLegend } from './legend.js';
+import { createMap } from './map.js';
+import { profileSource, showCommuneProfile } from './profile.js';
+import { showProvinceReport } from './report.js';
+import { readHash, state, writeHash } from './state.js';
+
+const EXPORT_FORMATS = [['geojson', 'GeoJSON'], ['csv', 'CSV'], ['kml', 'KML']];
+
+let me = null;
+let map = null;
+let views = [];
+let units = { districts: [], communes: [] };
+let busy = 1;
+let refreshes = 0;
+let highlighted = null;
+
+const setBusy = (delta) => {
+  busy += delta;
+  document.body.dataset.busy = String(busy);
+};
+
+const visible = (view) => (state.layers ? state.layers.has(view.id) : view.coll.style?.visible);
+const shownViews = () => views.filter(visible);
+const communesOf = (district) => units.communes.filter((c) => c.district_code === district).map((c) => c.code);
+
+async function start() {
+  readHash();
+  setLang(state.lang);
+  me = await currentUser();
+  if (!me) me = await signIn($('#signin'));
+  performance.mark('antq-signed-in');
+  // An expired session: back to the sign-in form, keeping the view in the URL.
+  whenSignedOut(() => location.reload());
+  $('#app').hidden = false;
+  const config = await get('/config.json');
+  map = createMap($('#map'), config);
+  if (state.centre && state.zoom !== null) map.setView(state.centre, state.zoom);
+  map.on('moveend', () => {
+    state.zoom = map.getZoom();
+    const c = map.getCenter();
+    state.centre = [c.lat, c.lng];
+    writeHash();
+  });
+  views = await loadCatalog();
+  renderChrome();
+  await refresh();
+  performance.mark('antq-first-map');
+  await restoreSelection();
+}
+
+/** Everything whose text depends on the language and the catalog. */
+function renderChrome() {
+  document.title = t('appTitle');
+  $('#app-title').textContent = t('appTitle');
+  $('#app-subtitle').textContent = t('appSubtitle');
+  $('#user-name').textContent = `${t('signedInAs')}: ${me.display_name || me.username} (${me.role})`;
+  const lang = $('#lang-toggle');
+  lang.textContent = t('language');
+  lang.setAttribute('aria-label', t('languageLabel'));
+  $('#print-button').textContent = t('print');
+  $('#signout').textContent = t('signOut');
+  $('#menu-toggle').textContent = `☰ ${t('menu')}`;
+  for (const [id, key] of [['h-layers', 'layers'], ['h-filters', 'filters'], ['h-legend', 'legend'],
+    ['h-details', 'details'], ['h-report', 'report'], ['report-summary', 'showReport']]) {
+    $(`#${id}`).textContent = t(key);
+  }
+  renderLayerList();
+  renderFilters();
+  if (!state.selected) clearDetails($('#details'));
+}
+
+function renderLayerList() {
+  const items = views.map((view) => {
+    const box = el('input', {
+      type: 'checkbox', id: `layer-${view.id}`, 'data-layer': view.id, checked: Boolean(visible(view)),
+      onchange: () => {
+        state.layers = new Set(shownViews().map((v) => v.id));
+        if (box.checked) state.layers.add(view.id); else state.layers.delete(view.id);
+        refresh();
+      },
+    });
+    const children = [
+      el('label', { for: `layer-${view.id}` }, box, ' ', title(view.coll.titles, view.id), ' ',
+        el('span', { class: 'count', 'data-layer-count': view.id })),
+    ];
+    const choices = view.colourChoices();
+    if (choices.length && visible(view)) {
+      const select = el('select', {
+        'aria-label': `${t('colourBy')}: ${title(view.coll.titles, view.id)}`, 'data-colour-by': view.id,
+        onchange: () => { state.colourBy[view.id] = select.value; redraw(view); },
+      }, choices.map((c) => el('option', { value: c.name, selected: c.name === view.colourProperty }, c.title)));
+      children.push(el('div', { class: 'sub' }, el('span', {}, `${t('colourBy')}: `), select));
+    }
+    if (visible(view) && hasPermission(me, 'export')) {
+      children.push(el('div', { class: 'sub exports' }, `${t('export')}: `,
+        EXPORT_FORMATS.map(([f, label]) => el('a', {
+          href: view.exportUrl(f, communesOf), download: '', class: 'button', 'data-export': `${view.id}:${f}`,
+          'aria-label': `${t('export')} ${title(view.coll.titles, view.id)} ${label}`,
+        }, label))));
+    }
+    return el('li', {}, children);
+  });
+  replace($('#layers'), items.length ? items : el('li', {}, t('notOffered')));
+  updateCounts();
+}
+
+function updateCounts() {
+  for (const view of views) {
+    const node = document.querySelector(`[data-layer-count="${view.id}"]`);
+    if (!node) continue;
+    node.textContent = visible(view) && view.group ? `(${formatNumber(view.drawn)})` : '';
+    if (view.error) {
+      node.textContent = `(${t('error')}: ${view.error.message})`;
+      node.classList.add('error');
+    } else {
+      node.classList.remove('error');
+    }
+  }
+}
+
+/** The month range of the time-filtered layers, from their temporal extents. */
+function monthRange() {
+  const ends = views.filter((v) => v.coll.datetime).flatMap((v) => v.coll.extent?.temporal?.interval?.[0] || [])
+    .filter(Boolean).map((s) => s.slice(0, 7)).sort();
+  return ends.length ? months(ends[0], ends.at(-1)) : [];
+}
+
+function renderFilters() {
+  const form = $('#filters');
+  const all = monthRange();
+  const parts = [];
+  if (all.length) {
+    const fromIdx = state.from ? Math.max(0, all.indexOf(state.from)) : 0;
+    const toIdx = state.to ? Math.max(0, all.indexOf(state.to)) : all.length - 1;
+    const out = el('output', { id: 'range-out' });
+    const showRange = (a, b) => { out.textContent = `${formatMonth(all[a])} – ${formatMonth(all[b])}`; };
+    const slider = (id, value, key) => el('input', {
+      type: 'range', id, min: 0, max: all.length - 1, step: 1, value,
+      'aria-label': t(key),
+      oninput: () => showRange(Number($('#month-from').value), Number($('#month-to').value)),
+      onchange: () => {
+        let a = Number($('#month-from').value);
+        let b = Number($('#month-to').value);
+        if (a > b) [a, b] = [b, a];
+        state.from = a === 0 ? '' : all[a];
+        state.to = b === all.length - 1 ? '' : all[b];
+        refresh();
+      },
+    });
+    parts.push(el('fieldset', {}, el('legend', {}, t('dateRange')),
+      el('label', { for: 'month-from' }, t('from')), slider('month-from', fromIdx, 'from'),
+      el('label', { for: 'month-to' }, t('to')), slider('month-to', toIdx, 'to'), out));
+    showRange(fromIdx, toIdx);
+  }
+  if (views.some((v) => v.coll.asOf)) {
+    parts.push(el('label', { for: 'as-of' }, `${t('asOf')} (${t('asOfHint')})`),
+      el('input', {
+        type: 'text', id: 'as-of', inputmode: 'numeric', placeholder: 'dd/mm/yyyy', pattern: '\\d{1,2}/\\d{1,2}/\\d{4}',
+        value: state.asOf ? formatDate(state.asOf) : '',
+        onchange: (e) => {
+          const typed = parseDay(e.target.value);
+          if (typed === null) { e.target.setAttribute('aria-invalid', 'true'); return; }
+          e.target.removeAttribute('aria-invalid');
+          state.asOf = typed;
+          loadUnits().then(() => { keepFocus(renderFilters); return refresh(); });
+          if ($('#report-box').open) showProvinceReport($('#report'), state.asOf);
+        },
+      }));
+  }
+  if (units.districts.length) {
+    const district = el('select', {
+      id: 'district',
+      onchange: (e) => {
+        state.district = e.target.value;
+        state.commune = '';
+        keepFocus(renderFilters);
+        refresh();
+        zoomToUnit();
+      },
+    }, el('option', { value: '' }, t('all')),
+    units.districts.map((d) => el('option', { value: d.code, selected: d.code === state.district }, d.name)));
+    const communes = units.communes.filter((c) => !state.district || c.district_code === state.district);
+    const commune = el('select', {
+      id: 'commune',
+      onchange: (e) => { state.commune = e.target.value; refresh(); zoomToUnit(); },
+    }, el('option', { value: '' }, t('all')),
+    communes.map((c) => el('option', { value: c.code, selected: c.code === state.commune }, c.name)));
+    parts.push(el('label', { for: 'district' }, t('district')), district,
+      el('label', { for: 'commune' }, t('commune')), commune);
+  }
+  parts.push(el('button', {
+    type: 'button', id: 'reset',
+    onclick: () => {
+      Object.assign(state, { from: '', to: '', asOf: '', district: '', commune: '', cats: {} });
+      loadUnits().then(() => { renderFilters(); refresh(); });
+    },
+  }, t('reset')));
+  replace(form, parts);
+  form.onsubmit = (e) => e.preventDefault();
+}
+
+/** `15/04/2020` → `2020-04-15`; '' for an empty field; null when not a date. */
+function parseDay(text) {
+  if (!text.trim()) return '';
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text.trim());
+  if (!m) return null;
+  const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
+  const d = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
+}
+
+/** Districts and communes (as of the chosen date) for the area filter, from the layers. */
+async function loadUnits() {
+  const find = (pred) => views.find((v) => v.coll.asOf && pred(v.queryables?.properties || {}));
+  const districts = find((p) => p.province_code);
+  const communes = find((p) => p.district_code);
+  const fetchUnits = async (view) => {
+    if (!view) return [];
+    const url = `/api/v1/collections/${view.id}/items${query({ limit: 10000, as_of: state.asOf })}`;
+    const data = await getCached(url);
+    return data.features.map((f) => ({ ...f.properties, feature: f }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  };
+  units = { districts: await fetchUnits(districts), communes: await fetchUnits(communes) };
+}
+
+function zoomToUnit() {
+  const unit = units.communes.find((c) => c.code === state.commune) || units.districts.find((d) => d.code === state.district);
+  if (unit) map.fitBounds(L.geoJSON(unit.feature).getBounds());
+}
+
+/** Loads and draws every shown layer under the current filters, then the legend and the URL. */
+async function refresh() {
+  setBusy(1);
+  try {
+    if (!units.communes.length) await loadUnits();
+    if (!$('#district')) renderFilters();
+    // A newer refresh (a slider dragged on) may finish first: only the latest one draws.
+    const generation = ++refreshes;
+    const loaded = await Promise.all(views.map(async (view) => {
+      if (!visible(view)) return [view, null, null];
+      try {
+        return [view, await view.fetch(communesOf), null];
+      } catch (error) {
+        return [view, null, error];
+      }
+    }));
+    if (generation !== refreshes) return;
+    for (const [view, data, error] of loaded) {
+      view.error = error;
+      if (error) console.error(view.id, error);
+      if (data) {
+        view.setData(data);
+        view.draw(map, select);
+      } else {
+        view.remove(map);
+      }
+    }
+    afterDraw();
+  } finally {
+    setBusy(-1);
+  }
+}
+
+function redraw(view) {
+  view.draw(map, select);
+  afterDraw();
+}
+
+function afterDraw() {
+  keepFocus(() => {
+    renderLayerList();
+    renderLegend($('#legend'), shownViews().filter((v) => v.group), (view) => redraw(view));
+  });
+  renderPrintHeader();
+  writeHash();
+}
+
+function select(view, feature, layer) {
+  if (highlighted) highlighted.layer.setStyle({ weight: highlighted.weight });
+  highlighted = null;
+  state.selected = `${view.id}/${feature.id}`;
+  writeHash();
+  showDetails($('#details'), view, feature, closeDetails);
+  $('#details-panel').hidden = false;
+  // A commune (a unit with a district): its key points by month and category, when readable.
+  const source = profileSource(views);
+  if (source && view.isPolygon && view.queryables?.properties?.district_code && feature.properties.code) {
+    showCommuneProfile($('#details'), feature.properties.code, source).catch((error) => console.error(error));
+  }
+  if (layer?.setStyle && !(layer instanceof L.CircleMarker)) {
+    highlighted = { layer, weight: layer.options.weight };
+    layer.setStyle({ weight: 4 });
+  }
+}
+
+function closeDetails() {
+  state.selected = '';
+  writeHash();
+  clearDetails($('#details'));
+  $('#details-panel').hidden = true;
+  if (highlighted) highlighted.layer.setStyle({ weight: highlighted.weight });
+  highlighted = null;
+}
+
+/** Reopens the details of the feature named in the URL. */
+async function restoreSelection() {
+  if (!state.selected) return;
+  const [id, fid] = state.selected.split('/');
+  const view = views.find((v) => v.id === id);
+  if (!view) return;
+  const feature = view.features.find((f) => String(f.id) === fid)
+    || await getCached(`/api/v1/collections/${id}/items/${fid}`).catch(() => null);
+  if (!feature) return;
+  select(view, feature, null);
+  // A shared selection outside the shared view: bring it into sight.
+  const bounds = L.geoJSON(feature).getBounds();
+  if (bounds.isValid() && !map.getBounds().intersects(bounds)) map.fitBounds(bounds, { maxZoom: 15 });
+}
+
+function filtersSummary() {
+  const parts = [];
+  if (state.from || state.to) parts.push(`${t('dateRange')}: ${formatMonth(state.from) || '…'} – ${formatMonth(state.to) || '…'}`);
+  if (state.asOf) parts.push(`${t('asOf')}: ${formatDate(state.asOf)}`);
+  const district = units.districts.find((d) => d.code === state.district);
+  const commune = units.communes.find((c) => c.code === state.commune);
+  if (district) parts.push(`${t('district')}: ${district.name}`);
+  if (commune) parts.push(`${t('commune')}: ${commune.name}`);
+  for (const [id, values] of Object.entries(state.cats)) {
+    const view = views.find((v) => v.id === id);
+    if (view && hasCategoryFilter(view.coll)) {
+      parts.push(`${title(view.coll.titles, id)}: ${values.map((v) => view.categoryLabel(v)).join(', ')}`);
+    }
+  }
+  return parts.length ? parts.join(' · ') : t('noFilters');
+}
+
+function renderPrintHeader() {
+  const now = new Date().toISOString().slice(0, 10);
+  $('#print-title').textContent = t('appTitle');
+  $('#print-meta').textContent = `${t('printedAt')}: ${formatDate(now)} · ${t('printedBy')}: ${me.username} (${me.role})`;
+  $('#print-filters').textContent = `${t('filtersApplied')}: ${filtersSummary()}`;
+}
+
+function toggleMenu(close) {
+  const side = $('#side');
+  const open = close === true ? false : !side.classList.contains('open');
+  side.classList.toggle('open', open);
+  $('#menu-toggle').setAttribute('aria-expanded', String(open));
+}
+
+function wireHeader() {
+  $('#menu-toggle').addEventListener('click', () => toggleMenu());
+  $('#lang-toggle').addEventListener('click', () => {
+    state.lang = state.lang === 'vi' ? 'en' : 'vi';
+    setLang(state.lang);
+    renderChrome();
+    for (const view of views) if (view.group) view.draw(map, select);
+    afterDraw();
+    restoreSelection();
+    if ($('#report-box').open) showProvinceReport($('#report'), state.asOf);
+  });
+  $('#print-button').addEventListener('click', () => window.print());
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.selected) closeDetails(); });
+  // The printed map has another size: let Leaflet redraw for it (and back).
+  window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
+  $('#signout').addEventListener('click', async () => {
+    await signOut();
+    location.reload();
+  });
+  $('#report-box').addEventListener('toggle', (e) => {
+    if (e.target.open) showProvinceReport($('#report'), state.asOf);
+  });
+}
+
+window.antq = {
+  /** For tests and diagnostics: what each layer drew. */
+  layers: () => views.map((v) => ({
+    id: v.id, shown: Boolean(visible(v)), drawn: v.drawn, matched: v.matched,
+    mapped: v.group ? v.group.getLayers().length : 0, error: v.error ? String(v.error.message) : null,
+  })),
+  map: () => map,
+};
+
+wireHeader();
+start().then(() => setBusy(-1)).catch((error) => {
+  setBusy(-1);
+  console.error(error);
+  document.body.append(el('p', { class: 'error', role: 'alert' }, `${t('error')}: ${error.message}`));
+});

@@ -1,0 +1,49 @@
+// Measures what a planner waits for: the time from pressing "sign in" to the first drawn map,
+// and the bytes the page downloads on first load (an empty cache), read from Playwright's
+// request sizes (headers and bodies as transferred). Writes artifacts/measure.json.
+
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { ARTIFACTS, BASE, PASSWORD, idle, launch, openPage } from './support.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('time to the first drawn map after sign-in, and bytes of the first load', async () => {
+  const { context, page } = await openPage(browser);
+  const finished = [];
+  page.on('requestfinished', (r) => finished.push(r));
+  await page.goto(`${BASE}/`);
+  await page.fill('#username', 'analyst');
+  await page.fill('#password', PASSWORD);
+  const start = Date.now();
+  await page.press('#password', 'Enter');
+  await idle(page);
+  const firstMapMs = Date.now() - start;
+  const inPage = await page.evaluate(() => {
+    const [signed] = performance.getEntriesByName('antq-signed-in');
+    const [drawn] = performance.getEntriesByName('antq-first-map');
+    return { signedInToDrawnMs: Math.round(drawn.startTime - signed.startTime) };
+  });
+  let bytes = 0;
+  const byType = {};
+  for (const request of finished) {
+    const sizes = await request.sizes();
+    const n = sizes.requestHeadersSize + sizes.requestBodySize + sizes.responseHeadersSize + sizes.responseBodySize;
+    bytes += n;
+    const type = request.resourceType();
+    byType[type] = (byType[type] || 0) + n;
+  }
+  const drawn = await page.evaluate(() => window.antq.layers().filter((l) => l.shown).map((l) => `${l.id}:${l.drawn}`));
+  const figures = { firstMapMs, ...inPage, requests: finished.length, bytes, byType, drawn };
+  await writeFile(join(ARTIFACTS, 'measure.json'), JSON.stringify(figures, null, 2));
+  console.log(`first drawn map after sign-in: ${firstMapMs} ms (in page: ${inPage.signedInToDrawnMs} ms)`);
+  console.log(`first load: ${finished.length} requests, ${(bytes / 1024).toFixed(0)} KiB`, JSON.stringify(byType));
+  assert.ok(firstMapMs < 20_000, `${firstMapMs} ms`);
+  assert.ok(bytes > 0);
+  await context.close();
+});

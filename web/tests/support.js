@@ -1,0 +1,83 @@
+// Shared by the browser tests: the service under test (ANTQ_WEB_URL, started by scripts/test.sh),
+// headless Debian Chromium through playwright-core (never a downloaded browser), sign-in, and a
+// watch on every console message, dialog and request of a page.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const BASE = (process.env.ANTQ_WEB_URL || '').replace(/\/$/, '');
+if (!BASE) throw new Error('ANTQ_WEB_URL is not set: run the browser tests through scripts/test.sh');
+export const ORIGIN = new URL(BASE).origin;
+export const PASSWORD = 'antq-demo-2026';
+export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const CHROMIUM = process.env.ANTQ_CHROMIUM || '/usr/bin/chromium';
+
+export function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** A fresh context and page whose console errors, page errors, dialogs and requests are kept. */
+export async function openPage(browser, { width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'vi-VN' });
+  const page = await context.newPage();
+  const seen = { errors: [], dialogs: [], requests: [] };
+  page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(`${m.text()} @ ${m.location().url}`); });
+  page.on('pageerror', (e) => seen.errors.push(`pageerror: ${e.message}`));
+  page.on('dialog', async (d) => { seen.dialogs.push(d.message()); await d.dismiss(); });
+  context.on('request', (r) => seen.requests.push(r.url()));
+  return { context, page, seen };
+}
+
+/** Waits until the page has drawn what it was loading. */
+export async function idle(page) {
+  await page.waitForFunction(() => document.body.dataset.busy === '0', null, { timeout: 60_000 });
+}
+
+/** Opens `hash` (a view URL) and signs in as `user`; resolves when the map is drawn. */
+export async function signIn(page, user, hash = '') {
+  await page.goto(`${BASE}/${hash}`);
+  await page.fill('#username', user);
+  await page.fill('#password', PASSWORD);
+  await page.press('#password', 'Enter');
+  await idle(page);
+}
+
+/** Console errors after sign-in (the first GET /auth/me is answered 401 by design). */
+export const errorsAfterSignIn = (seen) => seen.errors.filter((e) => !/401 \(Unauthorized\)/.test(e));
+
+/** What each layer drew, read back from the map. */
+export const layers = (page) => page.evaluate(() => window.antq.layers());
+export const layer = async (page, id) => (await layers(page)).find((l) => l.id === id);
+
+/** Saves a screenshot under web/tests/artifacts and prints its path. */
+export async function screenshot(page, name, options = {}) {
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, ...options });
+  console.log(`screenshot: ${path}`);
+  return path;
+}
+
+/** GET a JSON API path with the page's own session. */
+export async function apiJson(page, path) {
+  const response = await page.request.get(`${BASE}${path}`);
+  if (!response.ok()) throw new Error(`${path}: ${response.status()}`);
+  return response.json();
+}
+
+/** Turns layer `id` on or off through its checkbox (as a person would) and waits for the map. */
+export async function setLayer(page, id, on) {
+  const box = page.locator(`input[data-layer="${id}"]`);
+  if ((await box.isChecked()) !== on) {
+    await box.click();
+  }
+  await idle(page);
+}

@@ -1,0 +1,50 @@
+// The page's pure functions, without a browser: local formats and the filters sent to the API.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+globalThis.document ??= { documentElement: {} };
+
+const { formatDate, formatNumber, formatValue, formatMonth, setLang } = await import('../js/i18n.js');
+const { interval, months, paramsFor } = await import('../js/filters.js');
+const { state } = await import('../js/state.js');
+
+test('dates are dd/mm/yyyy (times in Vietnam), numbers use Vietnamese separators', () => {
+  setLang('en');
+  assert.equal(formatDate('2020-04-15'), '15/04/2020');
+  assert.equal(formatDate('2020-01-02T00:44:00Z'), '02/01/2020 07:44');
+  assert.equal(formatNumber(6383.97), '6.383,97');
+  assert.equal(formatMonth('2020-06'), '06/2020');
+  assert.equal(formatValue(2019, 'rated_year'), '2019');
+  assert.equal(formatValue(true), 'Yes');
+  setLang('vi');
+  assert.equal(formatValue(false), 'Không');
+  assert.equal(formatValue(null), '(không có)');
+});
+
+test('months and the datetime interval cover whole months', () => {
+  assert.deepEqual(months('2019-11', '2020-02'), ['2019-11', '2019-12', '2020-01', '2020-02']);
+  Object.assign(state, { from: '2020-01', to: '2020-02' });
+  assert.equal(interval(), '2020-01-01T00:00:00Z/2020-02-29T23:59:59Z');
+  Object.assign(state, { from: '', to: '2019-06' });
+  assert.equal(interval(), '../2019-06-30T23:59:59Z');
+});
+
+test('filters apply per layer as the registry says, with CQL2 literals quoted', () => {
+  const points = { id: 'kp', geometryType: 'Point', datetime: true, asOf: false, style: { category_property: 'category' } };
+  const communes = { id: 'c', geometryType: 'MultiPolygon', datetime: false, asOf: true, style: { category_property: 'key_security' } };
+  const q = (...names) => ({ properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])) });
+  Object.assign(state, { from: '', to: '', asOf: '2020-04-15', district: '082', commune: '', cats: { kp: ["o'brien", 'crime'] } });
+  const communesOf = (d) => (d === '082' ? ['02683', '02686'] : []);
+  assert.deepEqual(paramsFor(points, q('category', 'commune_code'), communesOf), {
+    filter: "commune_code IN ('02683','02686') AND category IN ('o''brien','crime')",
+  });
+  assert.deepEqual(paramsFor(points, q('category', 'commune_code'), communesOf, { withCategories: false }), {
+    filter: "commune_code IN ('02683','02686')",
+  });
+  assert.deepEqual(paramsFor(communes, q('district_code', 'key_security'), communesOf), {
+    as_of: '2020-04-15', district_code: '082',
+  });
+  state.cats.kp = [];
+  assert.equal(paramsFor(points, q('category'), communesOf).filter, 'category IS NULL');
+});
