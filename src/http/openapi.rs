@@ -240,6 +240,7 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
     }
     match (route.method.clone(), route.path) {
         (Method::GET, "/health") => one("Service and database health", vec![], json_ok),
+        (Method::GET, "/config.json") => one("The web map's settings (base map)", vec![], json_ok),
         (Method::POST, "/auth/login") => {
             let mut op = operation("Sign in (sets the session cookie)", p, vec![], json_ok);
             body(

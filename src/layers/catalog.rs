@@ -38,6 +38,9 @@ const UNIT_PROPS: [Property; 6] = [
 ];
 
 /// Every layer served.
+///
+/// Designations follow a unit's code, not one version's id: a commune that only changed district
+/// or kind in 2020 (a new version, the same code) keeps the designations a decision gave it.
 pub static LAYERS: [Layer; 11] = [
     Layer {
         id: "provinces",
@@ -91,15 +94,15 @@ pub static LAYERS: [Layer; 11] = [
         geometry: MultiPolygon,
         source: "select u.id, u.code, u.name, u.kind, u.population, u.valid_from, u.valid_to,
                         p.code as district_code, p.name as district_name,
-                        exists (select 1 from designations d where d.unit_id = u.id and d.kind = 'key_security'
+                        exists (select 1 from designations d where d.unit_id in (select v.id from admin_units v where v.code = u.code) and d.kind = 'key_security'
                                 and d.validity @> $1::date) as key_security,
-                        exists (select 1 from designations d where d.unit_id = u.id and d.kind = 'border_commune'
+                        exists (select 1 from designations d where d.unit_id in (select v.id from admin_units v where v.code = u.code) and d.kind = 'border_commune'
                                 and d.validity @> $1::date) as border_commune,
-                        exists (select 1 from designations d where d.unit_id = u.id and d.kind = 'program_135'
+                        exists (select 1 from designations d where d.unit_id in (select v.id from admin_units v where v.code = u.code) and d.kind = 'program_135'
                                 and d.validity @> $1::date) as program_135,
-                        exists (select 1 from designations d where d.unit_id = u.id and d.kind = 'safe_security'
+                        exists (select 1 from designations d where d.unit_id in (select v.id from admin_units v where v.code = u.code) and d.kind = 'safe_security'
                                 and d.validity @> $1::date) as safe_security,
-                        (select d.value from designations d where d.unit_id = u.id and d.kind = 'ethnic_region'
+                        (select d.value from designations d where d.unit_id in (select v.id from admin_units v where v.code = u.code) and d.kind = 'ethnic_region'
                                 and d.validity @> $1::date limit 1) as region,
                         u.geom
                  from admin_units u left join admin_units p on p.id = u.parent_id
@@ -140,7 +143,7 @@ pub static LAYERS: [Layer; 11] = [
         geometry: MultiPolygon,
         source: "select u.id, u.code, u.name, u.kind, u.population, u.valid_from, u.valid_to,
                         p.code as commune_code, p.name as commune_name,
-                        exists (select 1 from designations d where d.unit_id = u.id
+                        exists (select 1 from designations d where d.unit_id in (select v.id from admin_units v where v.code = u.code)
                                 and d.kind = 'especially_difficult_village' and d.validity @> $1::date)
                             as especially_difficult,
                         u.geom
