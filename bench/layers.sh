@@ -49,14 +49,21 @@ TOKEN=$($BIN --database-url "$URL" token create bench --expires-in 1d 2>/dev/nul
 MAX_ID=$(psql "$URL" -Atc "select max(id) from key_points")
 python3 bench/make_paths.py "$DIR" "$MAX_ID"
 
+# tipg (asyncpg, pydantic URLs) cannot reach a Unix socket: this bench-only cluster also listens
+# on loopback TCP (trust, as its socket), set with ALTER SYSTEM and a restart.
+if [ "$(psql "$URL" -Atc "show listen_addresses")" != 127.0.0.1 ]; then
+  psql "$URL" -q -c "alter system set listen_addresses = '127.0.0.1'"
+  $BIN cluster stop --data-dir "$DIR/pg" >/dev/null 2>&1
+  $BIN cluster start --data-dir "$DIR/pg" >/dev/null 2>&1
+fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 $BIN serve --database-url "$URL" --bind 127.0.0.1:$OURS --pool-size 32 >"$DIR/antq.log" 2>&1 & pids+=($!)
 HOST_ENC=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$SOCKET")
-martin --listen-addresses 127.0.0.1:$MARTIN --pool-size 32 \
+martin --listen-addresses 127.0.0.1:$MARTIN --pool-size 32 --cache-size 0 \
   "postgresql://postgres@$HOST_ENC:5432/antq" >"$DIR/martin.log" 2>&1 & pids+=($!)
-DATABASE_URL="postgresql://postgres@/antq?host=$SOCKET" TIPG_DB_MAX_CONN_SIZE=32 \
+DATABASE_URL="postgresql://postgres@127.0.0.1:5432/antq" TIPG_DB_MAX_CONN_SIZE=32 \
   python3 -m uvicorn tipg.main:app --host 127.0.0.1 --port $TIPG --log-level warning >"$DIR/tipg.log" 2>&1 & pids+=($!)
 for port in $OURS $MARTIN $TIPG; do
   for _ in $(seq 150); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
@@ -74,7 +81,7 @@ report "| what | this service | reference | ratio |"
 report "|---|---|---|---|"
 
 # Cold caches: each server meets the tile list for the first time in this run, and martin's
-# tile cache is off (--cache-size 0 where supported) so repeats are not served from memory.
+# tile cache is off (--cache-size 0) so repeats are not served from memory.
 read -r o_rps o_p50 o_p99 o_err < <(load "$DIR/tiles.ours" $OURS "$TOKEN")
 read -r m_rps m_p50 m_p99 m_err < <(load "$DIR/tiles.martin" $MARTIN)
 report "| tiles req/s (1000 tiles z6-z14, 4 layers) | $o_rps | martin $m_rps | $(ratio "$o_rps" "$m_rps")x |"
@@ -102,7 +109,7 @@ cat >"$DIR/items.pgbench" <<'SQL'
 \set xm random(0, 1100)
 \set ym random(0, 960)
 select count(*) from key_points k where k.archived_at is null
-  and ST_Intersects(k.location, ST_MakeEnvelope(103.53 + :xm / 1000.0, 21.88 + :ym / 1000.0, 103.63 + :xm / 1000.0, 21.98 + :ym / 1000.0, 4326));
+  and ST_Intersects(k.location, ST_MakeEnvelope(103.53 + cast(:xm as int) / 1000.0, 21.88 + cast(:ym as int) / 1000.0, 103.63 + cast(:xm as int) / 1000.0, 21.98 + cast(:ym as int) / 1000.0, 4326));
 select json_build_object('type', 'Feature', 'id', k.id, 'geometry', ST_AsGeoJSON(k.location, 6)::json,
   'properties', json_build_object('code', k.code, 'category', k.category, 'category_vi', cat.name_vi,
     'category_en', cat.name_en, 'severity', k.severity, 'status', k.status::text,
@@ -110,11 +117,11 @@ select json_build_object('type', 'Feature', 'id', k.id, 'geometry', ST_AsGeoJSON
     'commune_code', c.code, 'commune_name', c.name, 'description', k.description))::text
 from key_points k join key_point_categories cat on cat.code = k.category left join admin_units c on c.id = k.commune_id
 where k.archived_at is null
-  and ST_Intersects(k.location, ST_MakeEnvelope(103.53 + :xm / 1000.0, 21.88 + :ym / 1000.0, 103.63 + :xm / 1000.0, 21.98 + :ym / 1000.0, 4326))
+  and ST_Intersects(k.location, ST_MakeEnvelope(103.53 + cast(:xm as int) / 1000.0, 21.88 + cast(:ym as int) / 1000.0, 103.63 + cast(:xm as int) / 1000.0, 21.98 + cast(:ym as int) / 1000.0, 4326))
 order by k.id limit 100;
 SQL
 secs=${DURATION%s}
-pg_tps=$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$secs" -f "$DIR/items.pgbench" "$URL" 2>/dev/null \
+pg_tps=$(pgbench -n -c "$CONNECTIONS" -j 2 -T "$secs" -f "$DIR/items.pgbench" "$URL" 2>/dev/null \
   | awk '/^tps/ { print $3 }')
 report "| items req/s vs raw SQL (pgbench, same statements) | $items_rps | PostgreSQL $pg_tps | $(ratio "$pg_tps" "$items_rps")x overhead |"
 
