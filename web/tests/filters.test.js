@@ -44,6 +44,12 @@ test('date range, category and district filter the map and the URL; the URL reop
   assert.equal((await layer(page, 'communes')).drawn, communes.numberMatched);
   assert.ok((await layer(page, 'key_points')).drawn < noCrime);
   assert.match(await hashOf(page), /d=082/);
+  // The URL follows the map after each move (fitting the district animates): wait until it
+  // has caught up before taking it as the view to share.
+  await page.waitForFunction(() => {
+    const z = new URLSearchParams(window.location.hash.slice(1)).get('z');
+    return z !== null && Number(z) === window.antq.map().getZoom();
+  }, null, { timeout: 10000 });
   const before = await page.evaluate(() => window.antq.layers());
   const view = await page.evaluate(() => ({ z: window.antq.map().getZoom(), c: window.antq.map().getCenter() }));
   await screenshot(page, 'filtered-view');
