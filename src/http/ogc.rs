@@ -31,6 +31,15 @@ pub fn base_url(headers: &HeaderMap) -> String {
     format!("{}://{host}/api/v1", if https { "https" } else { "http" })
 }
 
+/// `pairs` as a query string with its leading `?`, or nothing when there are none.
+pub fn query_string<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let encoded: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    match serde_urlencoded::to_string(&encoded) {
+        Ok(qs) if !qs.is_empty() => format!("?{qs}"),
+        _ => String::new(),
+    }
+}
+
 /// Splits a raw query string into pairs.
 ///
 /// # Errors
@@ -308,9 +317,7 @@ pub async fn items(
         if let Some(o) = offset.filter(|o| *o > 0) {
             q.push(("offset".into(), o.to_string()));
         }
-        let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
-        let sep = if qs.is_empty() { "" } else { "?" };
-        json!({"href": format!("{base}/collections/{id}/items{sep}{qs}"), "rel": rel, "type": GEOJSON})
+        json!({"href": format!("{base}/collections/{id}/items{}", query_string(&q)), "rel": rel, "type": GEOJSON})
     };
     let mut links = vec![link("self", Some(page.offset))];
     if page.offset + returned < matched {
@@ -328,9 +335,8 @@ pub async fn items(
     for (f, media) in [("csv", "text/csv"), ("kml", "application/vnd.google-earth.kml+xml")] {
         let mut q = vec![("f", f)];
         q.extend(filters.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let qs = serde_urlencoded::to_string(&q).unwrap_or_default();
         links.push(
-            json!({"href": format!("{base}/collections/{id}/export?{qs}"), "rel": "alternate", "type": media,
+            json!({"href": format!("{base}/collections/{id}/export{}", query_string(&q)), "rel": "alternate", "type": media,
                           "title": format!("{} ({f}, all pages)", layer.title_vi)}),
         );
     }

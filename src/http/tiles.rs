@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::cache;
 use super::gate::Principal;
-use super::ogc::{base_url, pairs, readable, visibility};
+use super::ogc::{base_url, pairs, query_string, readable, visibility};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
@@ -77,8 +77,7 @@ pub async fn tilejson(
     let pairs = pairs(raw.as_deref())?;
     tile_filters(layer, &pairs)?;
     let bbox = query::extent(&state.pool, layer, &scope).await?.bbox;
-    let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    let sep = if qs.is_empty() { "" } else { "?" };
+    let qs = query_string(&pairs);
     let fields: serde_json::Map<String, serde_json::Value> = layer
         .properties
         .iter()
@@ -96,7 +95,7 @@ pub async fn tilejson(
         "name": layer.id,
         "description": layer.title_vi,
         "scheme": "xyz",
-        "tiles": [format!("{}/collections/{}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}{sep}{qs}", base_url(&headers), layer.id)],
+        "tiles": [format!("{}/collections/{}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}{qs}", base_url(&headers), layer.id)],
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": bbox.unwrap_or([-180.0, -85.05, 180.0, 85.05]),
