@@ -115,6 +115,7 @@ async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
             basemap_url: config.basemap_url.clone(),
             basemap_attribution: config.basemap_attribution.clone(),
         }),
+        metrics: Arc::default(),
     };
     let listener =
         TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;

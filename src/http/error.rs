@@ -131,8 +131,16 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
         match &self {
-            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
-            Self::Unavailable => tracing::warn!("database unavailable"),
+            Self::Internal(e) => {
+                if e.downcast_ref::<sqlx::Error>().is_some() {
+                    super::metrics::database_error();
+                }
+                tracing::error!(error = ?e, "internal error");
+            }
+            Self::Unavailable => {
+                super::metrics::database_error();
+                tracing::warn!("database unavailable");
+            }
             _ => {}
         }
         let mut response =

@@ -13,6 +13,7 @@ mod export;
 pub mod gate;
 mod health;
 mod key_points;
+pub mod metrics;
 mod ogc;
 pub mod openapi;
 mod reports;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub private_cluster: bool,
     /// Settings of the HTTP edge.
     pub http: Arc<HttpSettings>,
+    /// Request and pool figures for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Settings of the HTTP edge.
@@ -90,6 +93,7 @@ pub fn routes() -> Vec<Route> {
         auth::routes(),
         audit::routes(),
         key_points::routes(),
+        metrics::routes(),
         ogc::routes(),
         tiles::routes(),
         export::routes(),
@@ -112,6 +116,8 @@ pub fn router(state: AppState) -> Router {
     api
         // Added last, so it wraps every route above (and only them: the static files are public).
         .layer(axum::middleware::from_fn_with_state(gate, gate::gate))
+        // Outside the gate, so refusals are counted too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::measure))
         .fallback_service(web)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         // gzip when the client accepts it: GeoJSON shrinks about tenfold, which is what a commune

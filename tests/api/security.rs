@@ -148,6 +148,7 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
     HashMap::from([
         ((Method::GET, "/health"), ex("/health", None, StatusCode::OK, false)),
         ((Method::GET, "/config.json"), ex("/config.json", None, StatusCode::OK, false)),
+        ((Method::GET, "/metrics"), ex("/metrics", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
             ex(
@@ -300,6 +301,7 @@ async fn a_route_added_outside_the_table_is_refused_not_opened() {
         pool: db.pool.clone(),
         private_cluster: false,
         http: std::sync::Arc::new(HttpSettings::default()),
+        metrics: std::sync::Arc::default(),
     };
     let (declared, permissions) = antq_atlas::http::routes::assemble(routes());
     let sneaky = declared.route("/sneaky", axum::routing::get(|| async { "open" }));

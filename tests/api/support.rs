@@ -173,7 +173,12 @@ pub fn app(pool: PgPool) -> Router {
 pub fn app_with(pool: PgPool, mut settings: HttpSettings) -> Router {
     settings.web_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
     settings.request_timeout = Duration::from_secs(30);
-    antq_atlas::http::router(AppState { pool, private_cluster: false, http: Arc::new(settings) })
+    antq_atlas::http::router(AppState {
+        pool,
+        private_cluster: false,
+        http: Arc::new(settings),
+        metrics: Arc::default(),
+    })
 }
 
 /// A user of `role` (named after it, with jurisdiction `codes`) and an API token for it.
