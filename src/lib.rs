@@ -124,7 +124,22 @@ async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
     println!("ANTQ Atlas is serving at http://{addr}/ (Ctrl-C to stop)");
     // The peer address feeds the sign-in throttle and the audit log.
     let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")
+    let (stopping, mut stop) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    tokio::select! {
+        done = server => done.context("the server failed"),
+        () = async {
+            let _ = stop.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period were cut off");
+            Ok(())
+        }
+    }
 }
 
 /// Tells the person who typed `antq demo` how to sign in.

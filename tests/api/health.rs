@@ -23,7 +23,8 @@ async fn health_reports_postgres_and_postgis_versions() {
 async fn health_is_503_while_the_cluster_is_stopped_and_200_after_it_restarts() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("pg");
-    let config = DbConfig { database_url: None, data_dir: dir.clone(), pool_size: 2 };
+    let config =
+        DbConfig { database_url: None, data_dir: dir.clone(), pool_size: 2, statement_timeout_secs: 25 };
     let database = Database::open(&config).await.expect("open the private cluster");
     let app = app(database.pool.clone());
     assert_eq!(get_json(&app, "/health").await.0, StatusCode::OK);
@@ -118,4 +119,28 @@ async fn metrics_count_requests_by_declared_route_and_are_for_admins_only() {
     }
     assert!(!text.contains("no-such-layer"), "a client's URL leaked into a label");
     assert!(lines.iter().any(|l| l.starts_with("antq_db_pool_connections{state=\"idle\"}")));
+}
+
+#[tokio::test]
+async fn a_statement_past_the_timeout_is_cancelled_and_frees_its_connection() {
+    let db = test_db().await;
+    let config = DbConfig {
+        database_url: Some(db.url.clone()),
+        data_dir: "unused".into(),
+        pool_size: 1,
+        statement_timeout_secs: 1,
+    };
+    let database = Database::open(&config).await.expect("open");
+    let started = Instant::now();
+    let slow = sqlx::query("select pg_sleep(5)").execute(&database.pool).await;
+    let code = slow
+        .expect_err("cancelled")
+        .as_database_error()
+        .and_then(|e| e.code().map(std::borrow::Cow::into_owned));
+    assert_eq!(code.as_deref(), Some("57014"), "query_canceled");
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    // The only connection of the pool is usable again at once.
+    let one: i32 = sqlx::query_scalar("select 1").fetch_one(&database.pool).await.expect("pool recovers");
+    assert_eq!(one, 1);
+    database.close().await;
 }
