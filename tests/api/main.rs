@@ -3,6 +3,7 @@
 
 mod cluster;
 mod demo;
+mod faults;
 mod gdal;
 mod health;
 mod layers;
