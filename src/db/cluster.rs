@@ -398,9 +398,11 @@ enum Postmaster {
     Stopped,
 }
 
-/// The directory of initdb and pg_ctl: `ANTQ_PG_BINDIR`, then `pg_config --bindir`, then the
-/// newest `/usr/lib/postgresql/*/bin` (Debian installs server binaries there, off the PATH).
-fn find_bindir() -> Option<PathBuf> {
+/// The directory of `initdb` and `pg_ctl` (and `pg_dump`, `pg_restore`, `pg_basebackup`): `ANTQ_PG_BINDIR`,
+/// then `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin` (Debian installs server
+/// binaries there, off the PATH).
+#[must_use]
+pub fn find_bindir() -> Option<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(dir) = std::env::var_os("ANTQ_PG_BINDIR").map(PathBuf::from) {
         return has_server(&dir).then_some(dir);
