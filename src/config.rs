@@ -156,6 +156,16 @@ pub struct ServeConfig {
     #[arg(long, env = "ANTQ_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Hot standbys (streaming replicas) for reads of layers, tiles, exports, reports and
+    /// search; comma-separated in the environment. Writes and sessions stay on the primary.
+    #[arg(
+        long = "read-database-url",
+        env = "ANTQ_READ_DATABASE_URLS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub read_database_urls: Vec<String>,
+
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; new connections are
     /// refused meanwhile.
     #[arg(long, env = "ANTQ_SHUTDOWN_GRACE", default_value_t = 10)]

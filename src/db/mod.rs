@@ -13,6 +13,7 @@ pub mod health;
 pub mod jurisdiction;
 pub mod key_points;
 pub mod load;
+pub mod replicas;
 pub mod reports;
 pub mod search;
 pub mod users;

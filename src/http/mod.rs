@@ -50,6 +50,24 @@ pub struct AppState {
     pub http: Arc<HttpSettings>,
     /// Request and pool figures for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// Where reads that tolerate replication lag go (see [`AppState::read_pool`]).
+    pub reads: Arc<crate::db::replicas::ReadPools>,
+}
+
+impl AppState {
+    /// State over one database (reads and writes on `pool`), default metrics.
+    #[must_use]
+    pub fn new(pool: sqlx::PgPool, private_cluster: bool, http: HttpSettings) -> Self {
+        let reads = Arc::new(crate::db::replicas::ReadPools::primary_only(pool.clone()));
+        Self { pool, private_cluster, http: Arc::new(http), metrics: Arc::default(), reads }
+    }
+
+    /// The pool for reads of layers, tiles, exports, reports and search: a hot standby when one
+    /// is configured and answers, else the primary. Writes, sessions and audit use `pool`.
+    #[must_use]
+    pub fn read_pool(&self) -> &sqlx::PgPool {
+        self.reads.read()
+    }
 }
 
 /// Settings of the HTTP edge.

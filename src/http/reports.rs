@@ -80,7 +80,7 @@ async fn province(
 ) -> Result<Response> {
     let Query(pairs) = query.map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))?;
     let query = ReportQuery::parse(pairs)?;
-    let report = db::reports::province(&state.pool, query.as_of).await?;
+    let report = db::reports::province(state.read_pool(), query.as_of).await?;
     Ok(match query.format {
         Format::Json => Json(report).into_response(),
         Format::Csv => {

@@ -8,6 +8,7 @@ mod faults;
 mod gdal;
 mod health;
 mod layers;
+mod replica;
 mod report;
 mod schema;
 mod search;
