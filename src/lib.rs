@@ -4,6 +4,7 @@
 //! tests drive the same code. Dependencies point one way: `http -> db`.
 
 pub mod admin;
+pub mod analysis;
 pub mod auth;
 pub mod config;
 pub mod db;
