@@ -6,6 +6,7 @@
 //! that source (see [`query`]) from identifiers declared here and bound values, never from
 //! request text.
 
+pub mod analysis;
 mod catalog;
 pub mod cql2;
 pub mod params;
