@@ -188,6 +188,30 @@ pub async fn prepare(pool: &PgPool, analysis: Analysis, req: &Request) -> Result
     Ok(id)
 }
 
+/// The grid of `req` over the province and the key points counted in each cell (in the grid's
+/// order), computed afresh without storing anything: for `antq bench-hotspots`.
+///
+/// # Errors
+/// As [`prepare`].
+pub async fn grid_counts(
+    pool: &PgPool,
+    req: &Request,
+) -> Result<(f64, Vec<GridCell>, Vec<i32>), PrepareError> {
+    let Some(size) = db::province_size(pool, req.points.as_of).await? else {
+        return Err(
+            ParamError(format!("as_of: no province boundary is valid on {}", req.points.as_of)).into()
+        );
+    };
+    let cell = req.cell.unwrap_or_else(|| default_cell(size.short_side_m));
+    check_cell(cell, size.area_m2)?;
+    let mut tx = pool.begin().await?;
+    let grid = db::make_grid(&mut tx, req.points.as_of, cell).await?;
+    db::collect_points(&mut tx, &req.points, cell).await?;
+    let counts = count_vector(&grid, &db::counts(&mut tx, false).await?, 0);
+    tx.rollback().await?;
+    Ok((cell, grid, counts))
+}
+
 /// Counts per cell of `grid` (in its order) for month `month` (0 when not by month).
 fn count_vector(grid: &[GridCell], counts: &[(i32, i32, i32, i32)], month: i32) -> Vec<i32> {
     let index: std::collections::HashMap<(i32, i32), usize> =
