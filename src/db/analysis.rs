@@ -296,3 +296,95 @@ pub async fn store_run(
     .await?;
     Ok(id)
 }
+
+/// One cell of a stored run, for the PAI.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct RunCell {
+    /// Feature id.
+    pub id: i64,
+    /// Key points counted.
+    pub count: i32,
+    /// Kernel density, per km².
+    pub density: Option<f64>,
+    /// Area, m².
+    pub area_m2: f64,
+}
+
+/// The cells of run `run` that meet `within` (EWKB; `None`: all).
+///
+/// # Errors
+/// The database fails.
+pub async fn run_cells(pool: &PgPool, run: i64, within: Option<&[u8]>) -> sqlx::Result<Vec<RunCell>> {
+    sqlx::query_as(
+        "select id, count, density, area_m2 from analysis_cells
+         where run_id = $1 and ($2::bytea is null or ST_Intersects(geom, ST_GeomFromEWKB($2)))
+         order by id",
+    )
+    .bind(run)
+    .bind(within)
+    .fetch_all(pool)
+    .await
+}
+
+/// Test-period key points counted for the PAI.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct PaiCounts {
+    /// In the province (N).
+    pub total: i64,
+    /// In the selected cells of the run.
+    pub in_cells: i64,
+    /// In the key security communes on the date.
+    pub in_key_communes: i64,
+    /// How many key security communes.
+    pub key_communes: i64,
+    /// Their area in EPSG:32648, m² (0 when none).
+    pub key_area_m2: f64,
+}
+
+/// The test window's key points in the province, in the cells `cells` of run `run`, and in the
+/// communes designated key for security and order on `filter.as_of`; all within `within` (EWKB,
+/// a caller's jurisdiction) when given.
+///
+/// # Errors
+/// The database fails.
+pub async fn pai_counts(
+    pool: &PgPool,
+    run: i64,
+    cells: &[i64],
+    filter: &PointFilter,
+    within: Option<&[u8]>,
+) -> sqlx::Result<PaiCounts> {
+    sqlx::query_as(
+        "with p as (select ST_Union(u.geom) as g from admin_units u
+                    where u.level = 'province' and u.validity @> $1::date),
+         k as (select ST_Union(u.geom) as g, count(*) as n,
+                      coalesce(sum(ST_Area(ST_Transform(u.geom, 32648))), 0) as area
+               from admin_units u
+               where u.level = 'commune' and u.validity @> $1::date
+                 and ($7::bytea is null or ST_Intersects(u.geom, ST_GeomFromEWKB($7)))
+                 and exists (select 1 from designations d join admin_units v on v.id = d.unit_id
+                             where v.code = u.code and d.kind = 'key_security' and d.validity @> $1::date)),
+         c as (select ST_Union(c.geom) as g from analysis_cells c where c.run_id = $5 and c.id = any($6)),
+         pts as (select x.location from key_points x, p
+                 where x.archived_at is null
+                   and ($2::timestamptz is null or x.observed_at >= $2)
+                   and ($3::timestamptz is null or x.observed_at < $3)
+                   and ($4::text is null or x.category = $4)
+                   and ST_Intersects(p.g, x.location)
+                   and ($7::bytea is null or ST_Intersects(ST_GeomFromEWKB($7), x.location)))
+         select (select count(*) from pts) as total,
+                (select count(*) from pts, c where ST_Intersects(c.g, pts.location)) as in_cells,
+                (select count(*) from pts, k where ST_Intersects(k.g, pts.location)) as in_key_communes,
+                (select n from k) as key_communes,
+                (select area from k)::float8 as key_area_m2",
+    )
+    .bind(filter.as_of)
+    .bind(filter.start)
+    .bind(filter.end)
+    .bind(filter.category.as_deref())
+    .bind(run)
+    .bind(cells)
+    .bind(within)
+    .fetch_one(pool)
+    .await
+}

@@ -5,6 +5,7 @@
 //! Deny by default: the router is built only from [`routes()`], and every request to a route
 //! passes the gate, which refuses what the route's permission does not allow.
 
+mod analysis;
 mod audit;
 mod auth;
 mod cache;
@@ -89,6 +90,7 @@ pub fn routes() -> Vec<Route> {
         health::routes(),
         auth::routes(),
         audit::routes(),
+        analysis::routes(),
         key_points::routes(),
         ogc::routes(),
         tiles::routes(),

@@ -57,7 +57,8 @@ pub async fn tile(
     };
     let coord = TileCoord::new_checked(number("zoom", &z)?, number("column", &x)?, number("row", &y)?)
         .map_err(|e| ApiError::BadRequest(e.0))?;
-    let filters = tile_filters(layer, &pairs(raw.as_deref())?)?;
+    let mut filters = tile_filters(layer, &pairs(raw.as_deref())?)?;
+    crate::layers::analysis::prepare_filters(&state.pool, layer, &mut filters).await?;
     match tiles::tile(&state.pool, layer, coord, &filters, &scope).await? {
         Some(bytes) => Ok(cache::respond(&headers, bytes, MVT, visibility(layer))),
         None => Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "no-cache")]).into_response()),

@@ -9,7 +9,8 @@
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, NaiveTime, Utc};
 use sqlx::PgPool;
 
-use super::params::{Interval, ParamError};
+use super::Layer;
+use super::params::{Filters, Interval, ParamError, today};
 use crate::analysis::{self, gistar, kde, trend};
 use crate::db::analysis::{self as db, CellResults, GridCell, PointFilter, RunHeader};
 
@@ -119,6 +120,43 @@ pub fn months(window: Interval, now: DateTime<Utc>) -> Result<(Interval, Vec<i32
         )));
     }
     Ok((Interval { start: Some(start), end: Some(end) }, (first..=last).collect()))
+}
+
+/// The analysis an analysis layer's source reads, by layer id (`catalog_analysis.rs`).
+#[must_use]
+pub fn analysis_of(layer: &Layer) -> Option<Analysis> {
+    match layer.id {
+        "hotspots" => Some(Analysis::HotSpots),
+        "emerging_hotspots" => Some(Analysis::Emerging),
+        _ => None,
+    }
+}
+
+/// For an analysis layer, finds or computes the run of the request's parameters and records it
+/// in `filters.run`, which the source reads; other layers are left alone. Every endpoint that
+/// reads a layer (items, one item, tiles, exports) calls this after parsing its filters.
+///
+/// # Errors
+/// As [`prepare`].
+pub async fn prepare_filters(
+    pool: &PgPool,
+    layer: &Layer,
+    filters: &mut Filters,
+) -> Result<(), PrepareError> {
+    let Some(analysis) = analysis_of(layer) else { return Ok(()) };
+    let window = filters.param_window("datetime");
+    let req = Request {
+        cell: filters.param_number("cell"),
+        radius: filters.param_number("radius"),
+        points: PointFilter {
+            as_of: filters.as_of.unwrap_or_else(today),
+            start: window.start,
+            end: window.end,
+            category: filters.param_text("category").map(str::to_owned),
+        },
+    };
+    filters.run = Some(prepare(pool, analysis, &req).await?);
+    Ok(())
 }
 
 /// The canonical text of a run's parameters (defaults resolved), its key in `analysis_runs`.

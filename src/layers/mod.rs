@@ -8,6 +8,7 @@
 
 pub mod analysis;
 mod catalog;
+mod catalog_analysis;
 pub mod cql2;
 pub mod params;
 pub mod query;
