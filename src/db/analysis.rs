@@ -355,28 +355,29 @@ pub async fn pai_counts(
     within: Option<&[u8]>,
 ) -> sqlx::Result<PaiCounts> {
     sqlx::query_as(
-        "with p as (select ST_Union(u.geom) as g from admin_units u
-                    where u.level = 'province' and u.validity @> $1::date),
-         k as (select ST_Union(u.geom) as g, count(*) as n,
-                      coalesce(sum(ST_Area(ST_Transform(u.geom, 32648))), 0) as area
-               from admin_units u
-               where u.level = 'commune' and u.validity @> $1::date
-                 and ($7::bytea is null or ST_Intersects(u.geom, ST_GeomFromEWKB($7)))
-                 and exists (select 1 from designations d join admin_units v on v.id = d.unit_id
-                             where v.code = u.code and d.kind = 'key_security' and d.validity @> $1::date)),
-         c as (select ST_Union(c.geom) as g from analysis_cells c where c.run_id = $5 and c.id = any($6)),
-         pts as (select x.location from key_points x, p
-                 where x.archived_at is null
-                   and ($2::timestamptz is null or x.observed_at >= $2)
-                   and ($3::timestamptz is null or x.observed_at < $3)
-                   and ($4::text is null or x.category = $4)
-                   and ST_Intersects(p.g, x.location)
-                   and ($7::bytea is null or ST_Intersects(ST_GeomFromEWKB($7), x.location)))
+        "with k as materialized (
+             select u.geom from admin_units u
+             where u.level = 'commune' and u.validity @> $1::date
+               and ($7::bytea is null or ST_Intersects(u.geom, ST_GeomFromEWKB($7)))
+               and exists (select 1 from designations d join admin_units v on v.id = d.unit_id
+                           where v.code = u.code and d.kind = 'key_security' and d.validity @> $1::date)),
+         pts as materialized (
+             select x.location from key_points x
+             where x.archived_at is null
+               and ($2::timestamptz is null or x.observed_at >= $2)
+               and ($3::timestamptz is null or x.observed_at < $3)
+               and ($4::text is null or x.category = $4)
+               and exists (select 1 from admin_units u where u.level = 'province' and u.validity @> $1::date
+                           and ST_Intersects(u.geom, x.location))
+               and ($7::bytea is null or ST_Intersects(ST_GeomFromEWKB($7), x.location)))
          select (select count(*) from pts) as total,
-                (select count(*) from pts, c where ST_Intersects(c.g, pts.location)) as in_cells,
-                (select count(*) from pts, k where ST_Intersects(k.g, pts.location)) as in_key_communes,
-                (select n from k) as key_communes,
-                (select area from k)::float8 as key_area_m2",
+                (select count(*) from pts where exists (
+                    select 1 from analysis_cells c
+                    where c.run_id = $5 and c.id = any($6) and ST_Intersects(c.geom, pts.location))) as in_cells,
+                (select count(*) from pts where exists (
+                    select 1 from k where ST_Intersects(k.geom, pts.location))) as in_key_communes,
+                (select count(*) from k) as key_communes,
+                (select coalesce(sum(ST_Area(ST_Transform(k.geom, 32648))), 0) from k)::float8 as key_area_m2",
     )
     .bind(filter.as_of)
     .bind(filter.start)
