@@ -38,13 +38,13 @@ const PROVINCE: &str = "select ST_Transform(ST_Union(u.geom), 32648) as g from a
 ///
 /// # Errors
 /// The database fails.
-pub async fn province_size(pool: &PgPool, as_of: NaiveDate) -> sqlx::Result<Option<ProvinceSize>> {
+pub async fn province_size(conn: &mut PgConnection, as_of: NaiveDate) -> sqlx::Result<Option<ProvinceSize>> {
     let row: Option<(Option<f64>, Option<f64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "with p as ({PROVINCE})
          select ST_Area(p.g), least(ST_XMax(p.g) - ST_XMin(p.g), ST_YMax(p.g) - ST_YMin(p.g)) from p"
     )))
     .bind(as_of)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
     Ok(row.and_then(|(a, s)| Some(ProvinceSize { area_m2: a?, short_side_m: s? })))
 }

@@ -159,18 +159,32 @@ pub async fn prepare_filters(
     Ok(())
 }
 
-/// The canonical text of a run's parameters (defaults resolved), its key in `analysis_runs`.
-fn run_key(cell: f64, req: &Request) -> String {
+/// The canonical text of a run's parameters, its key in `analysis_runs`. The default cell stays
+/// "None": it follows from `as_of`'s boundary, which the inputs' version covers.
+fn run_key(req: &Request) -> String {
     let p = &req.points;
     let time = |t: Option<DateTime<Utc>>| t.map_or_else(|| "..".to_owned(), |t| t.to_rfc3339());
     format!(
-        "cell={cell};radius={:?};as_of={};start={};end={};category={}",
+        "cell={:?};radius={:?};as_of={};start={};end={};category={}",
+        req.cell,
         req.radius,
         p.as_of,
         time(p.start),
         time(p.end),
         p.category.as_deref().unwrap_or("*")
     )
+}
+
+/// The edge of `req`'s grid, its default resolved, refused when too fine for the province.
+async fn resolve_cell(conn: &mut sqlx::PgConnection, req: &Request) -> Result<f64, PrepareError> {
+    let Some(size) = db::province_size(conn, req.points.as_of).await? else {
+        return Err(
+            ParamError(format!("as_of: no province boundary is valid on {}", req.points.as_of)).into()
+        );
+    };
+    let cell = req.cell.unwrap_or_else(|| default_cell(size.short_side_m));
+    check_cell(cell, size.area_m2)?;
+    Ok(cell)
 }
 
 /// The run of `analysis` for `req`: found, or computed and stored. Returns its id, which the
@@ -181,13 +195,6 @@ fn run_key(cell: f64, req: &Request) -> String {
 /// the database failing.
 pub async fn prepare(pool: &PgPool, analysis: Analysis, req: &Request) -> Result<i64, PrepareError> {
     let mut req = req.clone();
-    let Some(size) = db::province_size(pool, req.points.as_of).await? else {
-        return Err(
-            ParamError(format!("as_of: no province boundary is valid on {}", req.points.as_of)).into()
-        );
-    };
-    let cell = req.cell.unwrap_or_else(|| default_cell(size.short_side_m));
-    check_cell(cell, size.area_m2)?;
     let months = if analysis == Analysis::Emerging {
         let (window, months) = months(Interval { start: req.points.start, end: req.points.end }, Utc::now())?;
         (req.points.start, req.points.end) = (window.start, window.end);
@@ -195,7 +202,7 @@ pub async fn prepare(pool: &PgPool, analysis: Analysis, req: &Request) -> Result
     } else {
         Vec::new()
     };
-    let key = run_key(cell, &req);
+    let key = run_key(&req);
     let mut tx = pool.begin().await?;
     db::lock_key(&mut tx, analysis.name(), &key).await?;
     // Read the version before the data: what is computed is then at least as new as the
@@ -205,6 +212,8 @@ pub async fn prepare(pool: &PgPool, analysis: Analysis, req: &Request) -> Result
         tx.commit().await?;
         return Ok(id);
     }
+    // Not stored yet: check the grid before any work.
+    let cell = resolve_cell(&mut tx, &req).await?;
     let grid = db::make_grid(&mut tx, req.points.as_of, cell).await?;
     let (x, y) = db::collect_points(&mut tx, &req.points, cell).await?;
     let counts = db::counts(&mut tx, analysis == Analysis::Emerging).await?;
@@ -235,14 +244,8 @@ pub async fn grid_counts(
     pool: &PgPool,
     req: &Request,
 ) -> Result<(f64, Vec<GridCell>, Vec<i32>), PrepareError> {
-    let Some(size) = db::province_size(pool, req.points.as_of).await? else {
-        return Err(
-            ParamError(format!("as_of: no province boundary is valid on {}", req.points.as_of)).into()
-        );
-    };
-    let cell = req.cell.unwrap_or_else(|| default_cell(size.short_side_m));
-    check_cell(cell, size.area_m2)?;
     let mut tx = pool.begin().await?;
+    let cell = resolve_cell(&mut tx, req).await?;
     let grid = db::make_grid(&mut tx, req.points.as_of, cell).await?;
     db::collect_points(&mut tx, &req.points, cell).await?;
     let counts = count_vector(&grid, &db::counts(&mut tx, false).await?, 0);
@@ -326,4 +329,40 @@ fn emerging_cells(
         results.density.push(None);
     }
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_cell_and_the_cap() {
+        // Lao Cai's bounding box is about 95 km on its shorter side: 95,000 / 50 = 1,900 m.
+        assert!((default_cell(95_000.0) - 1900.0).abs() < f64::EPSILON);
+        assert!((default_cell(95_099.0) - 1900.0).abs() < f64::EPSILON, "rounded down");
+        assert!((default_cell(1000.0) - 100.0).abs() < f64::EPSILON, "never below 100 m");
+        // 6,380 km² in hexagons of 1 m (2.598 m² each) is 2.46e9 cells; the smallest edge for
+        // 100,000 cells is √(6.38e9 / (1e5 · 2.598)) = 156.7 → 157 m.
+        let refusal = check_cell(1.0, 6.38e9).expect_err("too fine").0;
+        assert!(refusal.starts_with("cell: 1 m would make about 2455"), "{refusal}");
+        assert!(refusal.ends_with("the edge must be at least 157 m"), "{refusal}");
+        assert!(check_cell(157.0, 6.38e9).is_ok());
+    }
+
+    #[test]
+    fn months_of_a_window_in_vietnam_time() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("a time").with_timezone(&Utc);
+        // 2020-01-01 00:00 in Vietnam is 2019-12-31 17:00 UTC: January, not December.
+        let w = Interval { start: Some(at("2019-12-31T17:00:00Z")), end: Some(at("2020-03-31T17:00:00Z")) };
+        let (_, m) = months(w, at("2026-11-27T00:00:00Z")).expect("three months");
+        assert_eq!(m, vec![2020 * 12, 2020 * 12 + 1, 2020 * 12 + 2]);
+        // Without bounds: the 12 months up to and including the current one (November 2026).
+        let (w, m) = months(Interval { start: None, end: None }, at("2026-11-27T00:00:00Z")).expect("a year");
+        assert_eq!(m.len(), 12);
+        assert_eq!(m.last(), Some(&(2026 * 12 + 10)));
+        assert_eq!(w.end, Some(at("2026-11-30T17:00:00Z")));
+        let long =
+            Interval { start: Some(at("2000-01-01T00:00:00Z")), end: Some(at("2020-01-01T00:00:00Z")) };
+        assert!(months(long, at("2026-11-27T00:00:00Z")).is_err());
+    }
 }
