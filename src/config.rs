@@ -57,6 +57,26 @@ pub enum Command {
         #[command(subcommand)]
         action: ClusterAction,
     },
+    /// Time the hot-spot analysis and write its inputs for `bench/hotspots.sh` (not for operators).
+    #[command(hide = true)]
+    BenchHotspots(BenchHotspots),
+}
+
+/// `antq bench-hotspots`: see `bench/hotspots.sh`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchHotspots {
+    /// Hexagon edge, m.
+    #[arg(long, env = "ANTQ_BENCH_CELL")]
+    pub cell: f64,
+    /// The province boundary's date (YYYY-MM-DD).
+    #[arg(long, env = "ANTQ_BENCH_AS_OF", default_value = "2020-06-30")]
+    pub as_of: chrono::NaiveDate,
+    /// Repetitions of each timing; the median is reported.
+    #[arg(long, env = "ANTQ_BENCH_REPEAT", default_value_t = 5)]
+    pub repeat: usize,
+    /// Directory for the counts, weights and z-scores compared with esda.
+    #[arg(long, env = "ANTQ_BENCH_OUT")]
+    pub out: PathBuf,
 }
 
 /// Actions on the private cluster.

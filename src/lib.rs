@@ -4,7 +4,9 @@
 //! tests drive the same code. Dependencies point one way: `http -> db`.
 
 pub mod admin;
+pub mod analysis;
 pub mod auth;
+mod bench;
 pub mod config;
 pub mod db;
 pub mod fixtures;
@@ -44,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cluster { .. } => Ok(()),
+        Command::BenchHotspots(bench) => bench::hotspots(&db.pool, &bench).await,
     };
     db.close().await;
     result

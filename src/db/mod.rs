@@ -6,6 +6,7 @@
 //! layer registry.
 
 pub mod admin_units;
+pub mod analysis;
 pub mod audit;
 pub mod cluster;
 pub mod credentials;

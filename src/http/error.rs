@@ -106,6 +106,15 @@ fn is_unavailable(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
 }
 
+impl From<crate::layers::analysis::PrepareError> for ApiError {
+    fn from(e: crate::layers::analysis::PrepareError) -> Self {
+        match e {
+            crate::layers::analysis::PrepareError::Param(p) => Self::BadRequest(p.0),
+            crate::layers::analysis::PrepareError::Db(db) => db.into(),
+        }
+    }
+}
+
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         match e.downcast::<sqlx::Error>() {

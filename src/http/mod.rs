@@ -5,6 +5,7 @@
 //! Deny by default: the router is built only from [`routes()`], and every request to a route
 //! passes the gate, which refuses what the route's permission does not allow.
 
+mod analysis;
 mod audit;
 mod auth;
 mod cache;
@@ -68,6 +69,13 @@ impl AppState {
     pub fn read_pool(&self) -> &sqlx::PgPool {
         self.reads.read()
     }
+
+    /// The pool to read `layer` from: an analysis reads the run its request just prepared on the
+    /// primary (a standby may not have replayed it yet); stored data reads from [`Self::read_pool`].
+    #[must_use]
+    pub fn layer_pool(&self, layer: &crate::layers::Layer) -> &sqlx::PgPool {
+        if crate::layers::analysis::analysis_of(layer).is_some() { &self.pool } else { self.read_pool() }
+    }
 }
 
 /// Settings of the HTTP edge.
@@ -110,6 +118,7 @@ pub fn routes() -> Vec<Route> {
         health::routes(),
         auth::routes(),
         audit::routes(),
+        analysis::routes(),
         key_points::routes(),
         metrics::routes(),
         ogc::routes(),

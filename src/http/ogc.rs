@@ -333,12 +333,13 @@ pub async fn items(
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
-    let parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
+    let mut parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
     let page = parse_page(layer, &parsed.rest)?;
+    layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let filters: &Filters = &parsed.filters;
     let (matched, features) = tokio::try_join!(
-        query::count(state.read_pool(), layer, filters, &scope),
-        query::items(state.read_pool(), layer, filters, &scope, &page),
+        query::count(state.layer_pool(layer), layer, filters, &scope),
+        query::items(state.layer_pool(layer), layer, filters, &scope, &page),
     )?;
     let matched = u64::try_from(matched).unwrap_or(0);
     let returned = features.len() as u64;
@@ -398,7 +399,7 @@ pub async fn item(
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
-    let parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
+    let mut parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
     if !parsed.filters.properties.is_empty()
         || parsed.filters.bbox.is_some()
         || parsed.filters.datetime.is_some()
@@ -409,9 +410,10 @@ pub async fn item(
         ));
     }
     let page = parse_page(layer, &parsed.rest)?;
+    layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let not_found = || ApiError::NotFound(format!("feature '{fid}' in collection '{id}'"));
     let fid_num: i64 = fid.parse().map_err(|_| not_found())?;
-    let feature = query::item(state.read_pool(), layer, fid_num, &parsed.filters, &scope, &page.shape)
+    let feature = query::item(state.layer_pool(layer), layer, fid_num, &parsed.filters, &scope, &page.shape)
         .await?
         .ok_or_else(not_found)?;
     let base = base_url(&headers);

@@ -334,6 +334,7 @@ fn data_operation(route: &Route) -> Option<Value> {
             ],
             json_ok,
         ),
+        (Method::GET, "/api/v1/analysis/pai") => Some(pai(p)),
         (Method::GET, "/api/v1/search") => one(
             "Find units, posts, markers, model sites and key points by name or code",
             vec![
@@ -398,4 +399,24 @@ pub fn definition(routes: &[Route], server: &str) -> Value {
             },
         },
     })
+}
+
+/// `GET /api/v1/analysis/pai`.
+fn pai(p: Permission) -> Value {
+    operation(
+        "Hit rate and Predictive Accuracy Index of the hot-spot map and of the key security communes",
+        p,
+        vec![
+            param("train", "query", true, json!({ "type": "string" }), "training interval (OGC datetime)"),
+            param("test", "query", true, json!({ "type": "string" }), "test interval (OGC datetime)"),
+            query(
+                "coverage",
+                json!({ "type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.05 }),
+                "share of the province the selected cells cover",
+            ),
+            query("cell", json!({ "type": "number", "minimum": 1 }), "hexagon edge, m (default as hotspots)"),
+            query("as_of", json!({ "type": "string", "format": "date" }), "boundaries and designations"),
+        ],
+        ("200", "application/json", "success"),
+    )
 }

@@ -6,7 +6,9 @@
 //! that source (see [`query`]) from identifiers declared here and bound values, never from
 //! request text.
 
+pub mod analysis;
 mod catalog;
+mod catalog_analysis;
 pub mod cql2;
 pub mod params;
 pub mod query;

@@ -242,6 +242,9 @@ pub struct Filters {
     pub cql: Option<super::cql2::Expr>,
     /// The values of the layer's parameters, defaults filled in.
     pub params: Vec<(&'static Param, ParamValue)>,
+    /// The stored analysis run an analysis layer's source reads as `{run}` (see
+    /// `layers::analysis::prepare_filters`); `None` reads nothing.
+    pub run: Option<i64>,
 }
 
 /// The value of a layer parameter.

@@ -102,6 +102,10 @@ pub fn start(layer: &Layer, filters: &Filters) -> Sql {
             (ParamKind::Choice { .. }, _) => place("", Value::Null(PropType::Text)),
         }
     }
+    if source.contains("{run}") {
+        let run = sql.bind(filters.run.map_or(Value::Null(PropType::Integer), Value::Int));
+        source = source.replace("{run}", &run);
+    }
     sql.source = source;
     sql
 }

@@ -58,7 +58,9 @@ async fn landing_conformance_and_collections_describe_the_registry() {
             "key_points",
             "model_sites",
             "patrol_routes",
-            "patrol_tracks"
+            "patrol_tracks",
+            "hotspots",
+            "emerging_hotspots"
         ]
     );
     let communes = &collections[2];

@@ -177,6 +177,15 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             ex("/api/v1/key-points/$KP", Some(r#"{"status":"verified"}"#), StatusCode::OK, true),
         ),
         (
+            (Method::GET, "/api/v1/analysis/pai"),
+            ex(
+                "/api/v1/analysis/pai?train=2019-01-01/2020-01-01&test=2020-01-01/2021-01-01&as_of=2020-06-30",
+                None,
+                StatusCode::OK,
+                false,
+            ),
+        ),
+        (
             (Method::GET, "/api/v1/reports/province"),
             ex("/api/v1/reports/province?as_of=2020-04-15", None, StatusCode::OK, false),
         ),
