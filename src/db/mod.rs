@@ -8,6 +8,8 @@
 pub mod admin_units;
 pub mod audit;
 pub mod cluster;
+pub mod commune_reports;
+pub mod coverage;
 pub mod credentials;
 pub mod health;
 pub mod jurisdiction;

@@ -8,6 +8,7 @@
 mod audit;
 mod auth;
 mod cache;
+mod effort;
 pub mod error;
 mod export;
 pub mod gate;
@@ -94,6 +95,7 @@ pub fn routes() -> Vec<Route> {
         tiles::routes(),
         export::routes(),
         reports::routes(),
+        effort::routes(),
         openapi::routes(),
         search::routes(),
         web_config::routes(),

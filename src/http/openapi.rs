@@ -322,6 +322,56 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             one("This API definition as a page", vec![], ("200", "text/html", "page"))
         }
         (Method::GET, "/api/v1/collections") => one("The collections the caller may read", vec![], json_ok),
+        _ => describe_analyses(route),
+    }
+}
+
+/// The commune reports and the patrol effort (restricted figures, permission `Analyse`).
+fn describe_analyses(route: &Route) -> Option<Vec<(String, Value)>> {
+    let json_ok = ("200", "application/json", "success");
+    let one = |summary: &str, params: Vec<Value>, ok| {
+        Some(vec![(route.path.to_owned(), operation(summary, route.permission, params, ok))])
+    };
+    match (route.method.clone(), route.path) {
+        (Method::GET, "/api/v1/reports/communes") => one(
+            "One row of figures per commune as of a date (designations, staff, villages, models, key points, patrol effort, border coverage)",
+            vec![
+                query("as_of", json!({ "type": "string", "format": "date" }), "default today"),
+                query(
+                    "datetime",
+                    json!({ "type": "string" }),
+                    "window of key points and patrols; default the year up to as_of",
+                ),
+                query("f", json!({ "type": "string", "enum": ["json", "csv"] }), "format"),
+            ],
+            json_ok,
+        ),
+        (Method::GET, "/api/v1/reports/communes/{code}") => one(
+            "One commune's report as of a date, with the details behind its figures",
+            vec![
+                param("code", "path", true, json!({ "type": "string" }), "commune code"),
+                query("as_of", json!({ "type": "string", "format": "date" }), "default today"),
+                query(
+                    "datetime",
+                    json!({ "type": "string" }),
+                    "window of key points and patrols; default the year up to as_of",
+                ),
+            ],
+            json_ok,
+        ),
+        (Method::GET, "/api/v1/analysis/effort") => one(
+            "Patrol effort (patrols, patrol-days, hours, geodesic km) per month, unit or commune",
+            vec![
+                query("datetime", json!({ "type": "string" }), "window; default all time"),
+                query(
+                    "by",
+                    json!({ "type": "string", "enum": ["month", "unit", "commune"] }),
+                    "grouping, default month",
+                ),
+                query("f", json!({ "type": "string", "enum": ["json", "csv"] }), "format"),
+            ],
+            json_ok,
+        ),
         _ => None,
     }
 }

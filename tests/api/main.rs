@@ -2,6 +2,7 @@
 //! PostgreSQL + PostGIS (see `support`).
 
 mod cluster;
+mod coverage;
 mod demo;
 mod gdal;
 mod health;
