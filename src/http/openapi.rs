@@ -63,12 +63,22 @@ fn filters(layer: &Layer, with_bbox: bool) -> Vec<Value> {
             "CRS of bbox (default CRS84)",
         ));
     }
-    if layer.time.is_some() {
+    if layer.time.is_some() && layer.param("datetime").is_none() {
         out.push(query(
             "datetime",
             json!({ "type": "string" }),
             "an instant or an interval start/end ('..' open); dates are whole days in Vietnam (UTC+7)",
         ));
+    }
+    for p in layer.params {
+        let mut schema = super::ogc::param_schema(p);
+        let description = schema["description"].as_str().unwrap_or_default().to_owned();
+        if let Some(o) = schema.as_object_mut() {
+            for key in ["name", "title", "titles", "description"] {
+                o.remove(key);
+            }
+        }
+        out.push(query(p.name, schema, &description));
     }
     if layer.temporal {
         out.push(query(
