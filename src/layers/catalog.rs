@@ -41,7 +41,7 @@ const UNIT_PROPS: [Property; 6] = [
 ///
 /// Designations follow a unit's code, not one version's id: a commune that only changed district
 /// or kind in 2020 (a new version, the same code) keeps the designations a decision gave it.
-pub static LAYERS: [Layer; 11] = [
+pub static LAYERS: [Layer; 16] = [
     Layer {
         id: "provinces",
         title_vi: "Tỉnh",
@@ -361,4 +361,10 @@ pub static LAYERS: [Layer; 11] = [
         params: &[],
         style: style("#1f618d", None, false),
     },
+    // Analyses of rates, patrol effort, border coverage and gaps (`coverage`).
+    super::coverage::COMMUNE_STATS,
+    super::coverage::PATROL_EFFORT,
+    super::coverage::BORDER_COVERAGE,
+    super::coverage::COVERAGE_GAPS,
+    super::coverage::GAPS,
 ];

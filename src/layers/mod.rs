@@ -7,6 +7,7 @@
 //! request text.
 
 mod catalog;
+mod coverage;
 pub mod cql2;
 pub mod params;
 pub mod query;

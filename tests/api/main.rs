@@ -3,6 +3,7 @@
 
 mod cluster;
 mod coverage;
+mod coverage_layers;
 mod demo;
 mod gdal;
 mod health;
