@@ -15,6 +15,7 @@ pub mod health;
 pub mod jurisdiction;
 pub mod key_points;
 pub mod load;
+pub mod replicas;
 pub mod reports;
 pub mod search;
 pub mod users;
@@ -53,6 +54,7 @@ impl Database {
         let db = if let Some(url) = &config.database_url {
             let options =
                 url.parse::<PgConnectOptions>().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+            let options = statement_timeout(options, config.statement_timeout_secs);
             let pool = pool(options, config.pool_size).await.context("cannot connect to the database")?;
             Self { pool, cluster: None }
         } else {
@@ -63,7 +65,7 @@ impl Database {
                 Ok::<_, cluster::ClusterError>(cluster)
             })
             .await??;
-            match connect_private(&cluster, config.pool_size).await {
+            match connect_private(&cluster, config).await {
                 Ok(pool) => Self { pool, cluster: Some(cluster) },
                 Err(e) => {
                     leave(cluster).await;
@@ -127,9 +129,16 @@ async fn leave(mut cluster: Cluster) {
 }
 
 /// Creates the service database in the private cluster on first use, then connects to it.
-async fn connect_private(cluster: &Cluster, size: u32) -> anyhow::Result<PgPool> {
+async fn connect_private(cluster: &Cluster, config: &DbConfig) -> anyhow::Result<PgPool> {
     create_database(cluster).await?;
-    pool(cluster.connect_options(DATABASE), size).await.context("cannot connect to the database")
+    let options = statement_timeout(cluster.connect_options(DATABASE), config.statement_timeout_secs);
+    pool(options, config.pool_size).await.context("cannot connect to the database")
+}
+
+/// Bounds every statement of the pool's sessions (0: no bound), so a runaway query frees its
+/// connection instead of holding it past the request that wanted it.
+fn statement_timeout(options: PgConnectOptions, secs: u64) -> PgConnectOptions {
+    options.options([("statement_timeout", format!("{}", secs * 1000))])
 }
 
 /// Creates the service database in the private cluster unless it exists.

@@ -80,7 +80,7 @@ async fn effort(
     let query = EffortQuery::parse(query_pairs(query)?)?;
     let (start, end) = query.window.map_or((None, None), |w| (w.start, w.end));
     let within = who.jurisdiction_filter(&state.pool).await?;
-    let rows = coverage::effort(&state.pool, query.by, start, end, within).await?;
+    let rows = coverage::effort(state.read_pool(), query.by, start, end, within).await?;
     let by = match query.by {
         EffortBy::Month => "month",
         EffortBy::Unit => "unit",

@@ -131,7 +131,7 @@ async fn province(
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response> {
     let query = ReportQuery::parse(query_pairs(query)?, &["as_of", "f"])?;
-    let report = db::reports::province(&state.pool, query.as_of).await?;
+    let report = db::reports::province(state.read_pool(), query.as_of).await?;
     Ok(match query.format {
         Format::Json => Json(report).into_response(),
         Format::Csv => {
@@ -149,7 +149,7 @@ async fn communes(
     let query = ReportQuery::parse(query_pairs(query)?, &["as_of", "datetime", "f"])?;
     let (start, end) = query.bounds();
     let within = who.jurisdiction_filter(&state.pool).await?;
-    let rows = db::commune_reports::communes(&state.pool, query.as_of, start, end, within).await?;
+    let rows = db::commune_reports::communes(state.read_pool(), query.as_of, start, end, within).await?;
     match query.format {
         Format::Json => Ok(Json(rows).into_response()),
         Format::Csv => csv_export(&state, &who, "report:communes", &rows).await,
@@ -166,9 +166,9 @@ async fn commune(
     let (start, end) = query.bounds();
     let within = who.jurisdiction_filter(&state.pool).await?;
     let bound = within.is_some();
-    match db::commune_reports::commune(&state.pool, &code, query.as_of, start, end, within).await? {
+    match db::commune_reports::commune(state.read_pool(), &code, query.as_of, start, end, within).await? {
         Some(report) => Ok(Json(report).into_response()),
-        None if bound && db::commune_reports::exists(&state.pool, &code, query.as_of).await? => {
+        None if bound && db::commune_reports::exists(state.read_pool(), &code, query.as_of).await? => {
             Err(ApiError::Forbidden(format!("commune {code} is outside your jurisdiction")))
         }
         None => Err(ApiError::NotFound(format!("commune {code} on that date"))),

@@ -148,6 +148,7 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
     HashMap::from([
         ((Method::GET, "/health"), ex("/health", None, StatusCode::OK, false)),
         ((Method::GET, "/config.json"), ex("/config.json", None, StatusCode::OK, false)),
+        ((Method::GET, "/metrics"), ex("/metrics", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
             ex(
@@ -309,11 +310,7 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
 #[tokio::test]
 async fn a_route_added_outside_the_table_is_refused_not_opened() {
     let db = test_db().await;
-    let state = AppState {
-        pool: db.pool.clone(),
-        private_cluster: false,
-        http: std::sync::Arc::new(HttpSettings::default()),
-    };
+    let state = AppState::new(db.pool.clone(), false, HttpSettings::default());
     let (declared, permissions) = antq_atlas::http::routes::assemble(routes());
     let sneaky = declared.route("/sneaky", axum::routing::get(|| async { "open" }));
     let app =
