@@ -95,7 +95,9 @@ impl ReadPools {
                 // A standby that is gone must fail fast: the watcher then takes it out.
                 .acquire_timeout(Duration::from_secs(1))
                 .test_before_acquire(true)
-                .connect_lazy_with(options.application_name("antq-read").options([("timezone", "UTC")]));
+                .connect_lazy_with(
+                    options.application_name("antq-read").options([("timezone", "UTC"), ("jit", "off")]),
+                );
             replicas.push(Replica { pool, up: AtomicBool::new(false) });
         }
         let pools = Self { primary, replicas, next: AtomicUsize::new(0) };

@@ -9,6 +9,7 @@ mod analysis;
 mod audit;
 mod auth;
 mod cache;
+mod effort;
 pub mod error;
 mod export;
 pub mod gate;
@@ -125,6 +126,7 @@ pub fn routes() -> Vec<Route> {
         tiles::routes(),
         export::routes(),
         reports::routes(),
+        effort::routes(),
         openapi::routes(),
         search::routes(),
         web_config::routes(),

@@ -243,11 +243,48 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             .collect();
         return ops;
     }
-    let op = service_operation(route).or_else(|| data_operation(route))?;
+    let op =
+        service_operation(route).or_else(|| data_operation(route)).or_else(|| analysis_operation(route))?;
     Some(vec![(route.path.to_owned(), op)])
 }
 
 const JSON_OK: (&str, &str, &str) = ("200", "application/json", "success");
+
+/// The commune reports and the patrol effort (restricted figures, permission `Analyse`).
+fn analysis_operation(route: &Route) -> Option<Value> {
+    let one = |summary: &str, params: Vec<Value>| Some(operation(summary, route.permission, params, JSON_OK));
+    let window = |default: &str| query("datetime", json!({ "type": "string" }), default);
+    let as_of = || query("as_of", json!({ "type": "string", "format": "date" }), "default today");
+    let format = || query("f", json!({ "type": "string", "enum": ["json", "csv"] }), "format");
+    match (route.method.clone(), route.path) {
+        (Method::GET, "/api/v1/reports/communes") => one(
+            "One row of figures per commune as of a date (designations, staff, villages, models, key points, \
+             patrol effort, border coverage)",
+            vec![as_of(), window("window of key points and patrols; default the year up to as_of"), format()],
+        ),
+        (Method::GET, "/api/v1/reports/communes/{code}") => one(
+            "One commune's report as of a date, with the details behind its figures",
+            vec![
+                param("code", "path", true, json!({ "type": "string" }), "commune code"),
+                as_of(),
+                window("window of key points and patrols; default the year up to as_of"),
+            ],
+        ),
+        (Method::GET, "/api/v1/analysis/effort") => one(
+            "Patrol effort (patrols, patrol-days, hours, geodesic km) per month, unit or commune",
+            vec![
+                window("window; default all time"),
+                query(
+                    "by",
+                    json!({ "type": "string", "enum": ["month", "unit", "commune"] }),
+                    "grouping, default month",
+                ),
+                format(),
+            ],
+        ),
+        _ => None,
+    }
+}
 
 /// Sign-in, health, metadata and the other routes around the data.
 fn service_operation(route: &Route) -> Option<Value> {

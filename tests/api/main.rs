@@ -4,6 +4,8 @@
 mod analysis;
 mod backup;
 mod cluster;
+mod coverage;
+mod coverage_layers;
 mod demo;
 mod faults;
 mod gdal;

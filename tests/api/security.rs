@@ -189,6 +189,19 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             (Method::GET, "/api/v1/reports/province"),
             ex("/api/v1/reports/province?as_of=2020-04-15", None, StatusCode::OK, false),
         ),
+        (
+            (Method::GET, "/api/v1/reports/communes"),
+            ex("/api/v1/reports/communes?as_of=2020-04-15", None, StatusCode::OK, false),
+        ),
+        // The walk's fixtures have provinces only: any commune is unknown.
+        (
+            (Method::GET, "/api/v1/reports/communes/{code}"),
+            ex("/api/v1/reports/communes/02809", None, StatusCode::NOT_FOUND, false),
+        ),
+        (
+            (Method::GET, "/api/v1/analysis/effort"),
+            ex("/api/v1/analysis/effort?by=unit", None, StatusCode::OK, false),
+        ),
         ((Method::GET, "/api/v1/openapi.json"), ex("/api/v1/openapi.json", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/api.html"), ex("/api/v1/api.html", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/search"), ex("/api/v1/search?q=ban", None, StatusCode::OK, false)),
