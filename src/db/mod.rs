@@ -13,6 +13,8 @@ pub mod health;
 pub mod jurisdiction;
 pub mod key_points;
 pub mod load;
+pub mod model_sites;
+pub mod patrols;
 pub mod reports;
 pub mod search;
 pub mod users;

@@ -13,13 +13,16 @@ mod export;
 pub mod gate;
 mod health;
 mod key_points;
+mod model_sites;
 mod ogc;
 pub mod openapi;
+mod patrols;
 mod reports;
 pub mod routes;
 mod search;
 mod tiles;
 mod web_config;
+pub mod writes;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,6 +93,8 @@ pub fn routes() -> Vec<Route> {
         auth::routes(),
         audit::routes(),
         key_points::routes(),
+        model_sites::routes(),
+        patrols::routes(),
         ogc::routes(),
         tiles::routes(),
         export::routes(),

@@ -15,6 +15,8 @@ use crate::layers::params::Crs;
 use crate::layers::tiles::MAX_ZOOM;
 use crate::layers::{LAYERS, Layer};
 
+mod writes;
+
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
     vec![
@@ -265,29 +267,6 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             ],
             json_ok,
         ),
-        (Method::POST, "/api/v1/key-points") => {
-            let mut op = operation("Record a key point", p, vec![], ("201", "application/json", "created"));
-            body(
-                &mut op,
-                json!({ "type": "object", "required": ["code", "category", "observed_at", "lon", "lat"],
-                "properties": { "code": { "type": "string" }, "category": { "type": "string" },
-                    "severity": { "type": "integer", "minimum": 1, "maximum": 5 },
-                    "observed_at": { "type": "string", "format": "date-time" },
-                    "lon": { "type": "number" }, "lat": { "type": "number" }, "description": { "type": "string" } } }),
-            );
-            Some(vec![(route.path.to_owned(), op)])
-        }
-        (Method::PATCH, "/api/v1/key-points/{id}") => {
-            let id = param("id", "path", true, json!({ "type": "integer" }), "key point id");
-            let mut op = operation("Change a key point", p, vec![id], json_ok);
-            body(
-                &mut op,
-                json!({ "type": "object", "properties": {
-                "status": { "type": "string", "enum": ["reported", "verified", "active", "resolved"] },
-                "severity": { "type": "integer", "minimum": 1, "maximum": 5 }, "description": { "type": "string" } } }),
-            );
-            Some(vec![(route.path.to_owned(), op)])
-        }
         (Method::GET, "/api/v1/reports/province") => one(
             "The province report as of a date",
             vec![
@@ -322,7 +301,7 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             one("This API definition as a page", vec![], ("200", "text/html", "page"))
         }
         (Method::GET, "/api/v1/collections") => one("The collections the caller may read", vec![], json_ok),
-        _ => None,
+        _ => writes::describe(route),
     }
 }
 

@@ -11,3 +11,4 @@ mod schema;
 mod search;
 mod security;
 mod support;
+mod writes;

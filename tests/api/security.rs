@@ -89,6 +89,32 @@ async fn insert_key_point(pool: &PgPool, code: &str, lon: f64, lat: f64) -> i64 
     .expect("insert key point")
 }
 
+/// A model site and a patrol (its route) inside province "10"; returns their ids.
+async fn insert_site_and_patrol(pool: &PgPool) -> (i64, i64) {
+    sqlx::query(
+        "insert into model_types (code, name_vi, name_en) values ('watch', 'Tổ an ninh', 'Watch group')",
+    )
+    .execute(pool)
+    .await
+    .expect("model type");
+    let site = sqlx::query_scalar(
+        "insert into model_sites (code, type_code, name, host_kind, geom)
+         values ('MS-WALK', 'watch', 'Tổ an ninh thôn', 'village', ST_SetSRID(ST_MakePoint(104.0, 22.5), 4326))
+         returning id",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("model site");
+    let patrol = sqlx::query_scalar(
+        "insert into patrols (code, kind, planned_route)
+         values ('TT-WALK', 'commune', ST_GeomFromText('LINESTRING(103.95 22.45,104.05 22.55)', 4326)) returning id",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("patrol");
+    (site, patrol)
+}
+
 async fn audit_rows(pool: &PgPool, action: &str) -> Vec<(String, Option<String>, Value)> {
     sqlx::query_as(
         "select outcome, username, coalesce(details, 'null') from audit_log where action = $1 order by id",
@@ -139,12 +165,23 @@ struct Example {
     body: Option<&'static str>,
     allowed: StatusCode,
     located: bool,
+    /// For `PATCH`/`DELETE`: the table whose row's current version goes in `If-Match`.
+    versioned: Option<&'static str>,
 }
 
 /// One example per declared route. A route added to `http::routes()` without one here makes the
 /// walk fail: every new route enters the matrix.
+// One table read top to bottom; split, it would hide which routes lack an example.
+#[allow(clippy::too_many_lines)]
 fn examples() -> HashMap<(Method, &'static str), Example> {
-    let ex = |uri, body, allowed, located| Example { uri, body, allowed, located };
+    let ex = |uri, body, allowed, located| Example { uri, body, allowed, located, versioned: None };
+    let vx = |uri, body, table| Example {
+        uri,
+        body,
+        allowed: StatusCode::OK,
+        located: true,
+        versioned: Some(table),
+    };
     HashMap::from([
         ((Method::GET, "/health"), ex("/health", None, StatusCode::OK, false)),
         ((Method::GET, "/config.json"), ex("/config.json", None, StatusCode::OK, false)),
@@ -171,10 +208,53 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
                 true,
             ),
         ),
+        ((Method::GET, "/api/v1/key-points/{id}"), ex("/api/v1/key-points/$KP", None, StatusCode::OK, true)),
         (
             (Method::PATCH, "/api/v1/key-points/{id}"),
-            ex("/api/v1/key-points/$KP", Some(r#"{"status":"verified"}"#), StatusCode::OK, true),
+            vx("/api/v1/key-points/$KP", Some(r#"{"status":"verified"}"#), "key_points"),
         ),
+        ((Method::DELETE, "/api/v1/key-points/{id}"), vx("/api/v1/key-points/$KP", None, "key_points")),
+        (
+            (Method::GET, "/api/v1/key-points/{id}/history"),
+            ex("/api/v1/key-points/$KP/history", None, StatusCode::OK, true),
+        ),
+        (
+            (Method::POST, "/api/v1/model-sites"),
+            ex(
+                "/api/v1/model-sites",
+                Some(
+                    r#"{"code":"MS-$WHO","type_code":"watch","name":"Tổ tự quản","host_kind":"village","lon":104.0,"lat":22.5}"#,
+                ),
+                StatusCode::CREATED,
+                true,
+            ),
+        ),
+        (
+            (Method::GET, "/api/v1/model-sites/{id}"),
+            ex("/api/v1/model-sites/$MS", None, StatusCode::OK, false),
+        ),
+        (
+            (Method::PATCH, "/api/v1/model-sites/{id}"),
+            vx("/api/v1/model-sites/$MS", Some(r#"{"effectiveness":"fair"}"#), "model_sites"),
+        ),
+        ((Method::DELETE, "/api/v1/model-sites/{id}"), vx("/api/v1/model-sites/$MS", None, "model_sites")),
+        (
+            (Method::POST, "/api/v1/patrols"),
+            ex(
+                "/api/v1/patrols",
+                Some(
+                    r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":[[103.95,22.45],[104.05,22.55]]},"properties":{"code":"TT-$WHO","kind":"commune"}}"#,
+                ),
+                StatusCode::CREATED,
+                true,
+            ),
+        ),
+        ((Method::GET, "/api/v1/patrols/{id}"), ex("/api/v1/patrols/$PT", None, StatusCode::OK, true)),
+        (
+            (Method::PATCH, "/api/v1/patrols/{id}"),
+            vx("/api/v1/patrols/$PT", Some(r#"{"members":["Nguyễn Văn A"]}"#), "patrols"),
+        ),
+        ((Method::DELETE, "/api/v1/patrols/{id}"), vx("/api/v1/patrols/$PT", None, "patrols")),
         (
             (Method::GET, "/api/v1/reports/province"),
             ex("/api/v1/reports/province?as_of=2020-04-15", None, StatusCode::OK, false),
@@ -230,6 +310,7 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
     insert_province(pool, "10", 103.9).await;
     insert_province(pool, "11", 104.2).await;
     let kp = insert_key_point(pool, "KP-WALK", 104.0, 22.5).await;
+    let (ms, pt) = insert_site_and_patrol(pool).await;
     let mut callers: Vec<(Who, String, Option<String>)> = vec![
         (Who::Anonymous, "anonymous".into(), None),
         (Who::AnonymousPublicLayers, "anonymous-public".into(), None),
@@ -264,10 +345,30 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
             } else {
                 example.allowed
             };
-            let uri = example.uri.replace("$KP", &kp.to_string());
+            let uri = example
+                .uri
+                .replace("$KP", &kp.to_string())
+                .replace("$MS", &ms.to_string())
+                .replace("$PT", &pt.to_string());
             let body: Option<Value> =
                 example.body.map(|b| serde_json::from_str(&b.replace("$WHO", name)).expect("example body"));
             let mut builder = request(&route.method, &uri, body.as_ref());
+            if let Some(table) = example.versioned {
+                let id = if table == "key_points" {
+                    kp
+                } else if table == "model_sites" {
+                    ms
+                } else {
+                    pt
+                };
+                let sql = format!("select version from {table} where id = $1");
+                let version: i32 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await
+                    .expect("version");
+                builder = builder.header(header::IF_MATCH, format!("\"{version}\""));
+            }
             if let Some(token) = token {
                 builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
             }
