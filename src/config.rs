@@ -51,6 +51,12 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Import a file: points into key points or model sites, a GPX into a patrol's tracks.
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        what: ImportAction,
+    },
     /// Manage the private PostgreSQL cluster by hand (tests and operators).
     Cluster {
         /// What to do with the cluster.
@@ -68,6 +74,19 @@ pub enum ClusterAction {
     Stop,
     /// Print whether it runs, and its `DATABASE_URL`.
     Status,
+}
+
+/// `antq import ...`: all or nothing; a refused file lists every bad record and writes nothing.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportAction {
+    /// Points from CSV (`code,category,observed_at,lon,lat,description,...`) or GeoJSON.
+    Points {
+        /// The file (`.csv`, `.geojson` or `.json`).
+        file: PathBuf,
+        /// The layer the points go to.
+        #[arg(long, value_enum)]
+        layer: crate::imports::points::PointLayer,
+    },
 }
 
 /// `antq user ...`

@@ -15,6 +15,9 @@ macro_rules! key_point_json {
     };
 }
 
+/// The workflow, in order; a point moves one step forward at a time (see `http::key_points`).
+pub const STATUSES: [&str; 4] = ["reported", "verified", "active", "resolved"];
+
 /// A new key point, as a client sends it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewKeyPoint {

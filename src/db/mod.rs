@@ -15,6 +15,7 @@ pub mod key_points;
 pub mod load;
 pub mod model_sites;
 pub mod patrols;
+pub mod point_imports;
 pub mod reports;
 pub mod search;
 pub mod users;

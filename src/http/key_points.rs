@@ -43,8 +43,7 @@ pub(super) struct Json<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub(super) struct Path<T>(pub T);
 
-/// The workflow, in order; a point moves one step forward at a time.
-pub const STATUSES: [&str; 4] = ["reported", "verified", "active", "resolved"];
+use crate::db::key_points::STATUSES;
 
 /// `Ok` when `to` is `from` or the step after it.
 ///

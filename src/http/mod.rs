@@ -12,6 +12,7 @@ pub mod error;
 mod export;
 pub mod gate;
 mod health;
+mod imports;
 mod key_points;
 mod model_sites;
 mod ogc;
@@ -95,6 +96,7 @@ pub fn routes() -> Vec<Route> {
         key_points::routes(),
         model_sites::routes(),
         patrols::routes(),
+        imports::routes(),
         ogc::routes(),
         tiles::routes(),
         export::routes(),

@@ -5,6 +5,7 @@ mod cluster;
 mod demo;
 mod gdal;
 mod health;
+mod imports;
 mod layers;
 mod report;
 mod schema;

@@ -95,6 +95,20 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             vec![id_param(what), if_match()],
             feature,
         )),
+        (Method::POST, "/api/v1/key-points/import" | "/api/v1/model-sites/import") => {
+            let mut op = operation(
+                &format!("Import {what}s from CSV or a GeoJSON FeatureCollection, all or nothing"),
+                p,
+                vec![],
+                ("201", "application/json", "inserted, first_id, last_id"),
+            );
+            op["responses"]["413"] = json!({ "description": "the body is over the limit (named)" });
+            op["responses"]["422"] = json!({ "description": "errors: every bad record (index, id, field, reason); nothing written" });
+            op["requestBody"] = json!({ "required": true, "content": {
+                "text/csv": { "schema": { "type": "string" } },
+                "application/geo+json": { "schema": { "type": "object" } } } });
+            op
+        }
         (Method::GET, "/api/v1/key-points/{id}/history") => operation(
             "Every version of a key point, oldest first (who, when, the row)",
             p,

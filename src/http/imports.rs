@@ -1,0 +1,87 @@
+//! Import routes: `POST /api/v1/key-points/import` and `POST /api/v1/model-sites/import` take a
+//! CSV or a GeoJSON `FeatureCollection` (see `imports::points`), all or nothing: 201 with what
+//! was written, or the refusal with every bad record and nothing written.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::gate::Principal;
+use super::routes::Route;
+use super::{ApiError, AppState, Result};
+use crate::auth::Permission;
+use crate::imports::points::{self, Caller, PointLayer};
+use crate::imports::{ImportError, MAX_BODY_BYTES, MAX_FEATURES};
+
+/// Routes of this module.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/api/v1/key-points/import", Permission::Write, key_points),
+        Route::post("/api/v1/model-sites/import", Permission::Write, model_sites),
+    ]
+}
+
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Malformed(m) => Self::BadRequest(m),
+            ImportError::TooLarge(m) => Self::PayloadTooLarge(m),
+            ImportError::OverLimit(m) => Self::Unprocessable(m),
+            ImportError::NotFound(m) => Self::NotFound(m),
+            ImportError::Db(e) => e.into(),
+            invalid @ ImportError::Invalid { .. } => {
+                Self::Invalid { description: invalid.to_string(), errors: invalid.problems_json() }
+            }
+        }
+    }
+}
+
+/// The body, up to [`MAX_BODY_BYTES`].
+///
+/// # Errors
+/// 413 naming the limit.
+pub async fn read_body(body: Body) -> Result<axum::body::Bytes> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError::PayloadTooLarge(format!(
+            "the body is larger than the limit of {} MiB",
+            MAX_BODY_BYTES >> 20
+        ))
+    })
+}
+
+/// The caller as an importer: its audit entry and, when bound, its jurisdiction.
+pub fn caller(who: &Principal) -> Caller {
+    let jurisdiction = who.account().filter(|_| who.is_bound()).map(|a| a.jurisdiction.clone());
+    Caller { entry: who.audit("import", crate::db::audit::Outcome::Ok), jurisdiction }
+}
+
+async fn run(
+    state: &AppState,
+    who: &Principal,
+    layer: PointLayer,
+    body: Body,
+) -> Result<(StatusCode, axum::Json<Value>)> {
+    let bytes = read_body(body).await?;
+    let done = points::import(&state.pool, layer, &bytes, MAX_FEATURES, &caller(who)).await?;
+    Ok((StatusCode::CREATED, axum::Json(json!(done))))
+}
+
+/// 201 with the count and id range; 400 malformed (the line named); 413; 422 with every bad
+/// record; 403 never (points outside the jurisdiction are bad records).
+async fn key_points(
+    State(state): State<AppState>,
+    who: Principal,
+    body: Body,
+) -> Result<(StatusCode, axum::Json<Value>)> {
+    run(&state, &who, PointLayer::KeyPoints, body).await
+}
+
+/// As for key points.
+async fn model_sites(
+    State(state): State<AppState>,
+    who: Principal,
+    body: Body,
+) -> Result<(StatusCode, axum::Json<Value>)> {
+    run(&state, &who, PointLayer::ModelSites, body).await
+}

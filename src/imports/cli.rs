@@ -1,0 +1,57 @@
+//! `antq import ...`: the operator's imports. The command line acts for the province (no
+//! jurisdiction, no feature limit) and is audited as `cli:<OS user>`.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::Context;
+use sqlx::PgPool;
+
+use super::ImportError;
+use super::points::{self, Caller};
+use crate::config::ImportAction;
+use crate::db::audit::{Entry, Outcome};
+
+fn operator() -> Entry {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    Entry::new("import", Outcome::Ok).with_user(None, Some(&format!("cli:{user}")))
+}
+
+/// A refusal as the operator reads it: the summary, then one line per problem.
+fn explain(e: &ImportError) -> anyhow::Error {
+    let mut text = e.to_string();
+    if let ImportError::Invalid { problems, .. } = &e {
+        for p in problems {
+            let at = p.index.map_or_else(|| "file".to_owned(), |i| format!("record {i}"));
+            let line = p.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            let id = p.id.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default();
+            let _ = write!(text, "\n  {at}{line}{id} {}: {}", p.field, p.reason);
+        }
+    }
+    anyhow::anyhow!(text)
+}
+
+/// Runs one import.
+///
+/// # Errors
+/// The file cannot be read, or the import is refused (every problem in the message).
+pub async fn run(pool: &PgPool, what: ImportAction) -> anyhow::Result<()> {
+    let started = Instant::now();
+    match what {
+        ImportAction::Points { file, layer } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let caller = Caller { entry: operator(), jurisdiction: None };
+            let done =
+                points::import(pool, layer, &bytes, usize::MAX, &caller).await.map_err(|e| explain(&e))?;
+            println!(
+                "imported {} {layer:?} from {} (ids {}-{}) in {:.2} s",
+                done.inserted,
+                file.display(),
+                done.first_id.unwrap_or_default(),
+                done.last_id.unwrap_or_default(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
