@@ -23,7 +23,8 @@ CSV=$DIR/points-$RUN.csv
 echo "code,category,observed_at,lon,lat,description,severity" >"$CSV"
 psql "$URL" -q -At -F, -c "
   select 'B$RUN-' || row_number() over (), (array['crime','drugs','smuggling','dispute','land'])[1 + (random() * 4)::int],
-         to_char(timestamptz '2018-01-01 00:00+07' + (random() * 1095) * interval '1 day', 'YYYY-MM-DD\"T\"HH24:MI:SSOF'),
+         to_char((timestamptz '2018-01-01 00:00+07' + (random() * 1095) * interval '1 day') at time zone 'UTC',
+                 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
          round(ST_X(p.geom)::numeric, 6), round(ST_Y(p.geom)::numeric, 6), 'điểm thử', 1 + (random() * 4)::int
   from (select (ST_Dump(ST_GeneratePoints(geom, $N))).geom from admin_units
         where level = 'province' and validity @> current_date) p" >>"$CSV"

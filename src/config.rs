@@ -87,6 +87,14 @@ pub enum ImportAction {
         #[arg(long, value_enum)]
         layer: crate::imports::points::PointLayer,
     },
+    /// A GPX file's tracks (each segment one track) into a patrol.
+    Gpx {
+        /// The `.gpx` file.
+        file: PathBuf,
+        /// The patrol's id.
+        #[arg(long)]
+        patrol: i64,
+    },
 }
 
 /// `antq user ...`

@@ -18,6 +18,7 @@ pub mod patrols;
 pub mod point_imports;
 pub mod reports;
 pub mod search;
+pub mod tracks;
 pub mod users;
 
 use std::time::Duration;

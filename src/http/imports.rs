@@ -4,10 +4,12 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::gate::Principal;
+use super::key_points::Path;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
@@ -19,6 +21,7 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::post("/api/v1/key-points/import", Permission::Write, key_points),
         Route::post("/api/v1/model-sites/import", Permission::Write, model_sites),
+        Route::post("/api/v1/patrols/{id}/tracks", Permission::UploadTracks, tracks),
     ]
 }
 
@@ -29,6 +32,8 @@ impl From<ImportError> for ApiError {
             ImportError::TooLarge(m) => Self::PayloadTooLarge(m),
             ImportError::OverLimit(m) => Self::Unprocessable(m),
             ImportError::NotFound(m) => Self::NotFound(m),
+            ImportError::Forbidden(m) => Self::Forbidden(m),
+            ImportError::Conflict(m) => Self::Conflict(m),
             ImportError::Db(e) => e.into(),
             invalid @ ImportError::Invalid { .. } => {
                 Self::Invalid { description: invalid.to_string(), errors: invalid.problems_json() }
@@ -84,4 +89,24 @@ async fn model_sites(
     body: Body,
 ) -> Result<(StatusCode, axum::Json<Value>)> {
     run(&state, &who, PointLayer::ModelSites, body).await
+}
+
+/// 201 with the patrol (its recorded span and length, its new `ETag`); 400 for a body that is
+/// not GPX (the line named); 403 when a track leaves the jurisdiction; 404; 413; 422 with every
+/// bad point.
+async fn tracks(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = kind.split(';').next().unwrap_or_default().trim();
+    if !["application/gpx+xml", "application/xml", "text/xml"].contains(&essence) {
+        return Err(ApiError::BadRequest(format!("Content-Type must be application/gpx+xml (got {kind:?})")));
+    }
+    let bytes = read_body(body).await?;
+    let after = crate::imports::tracks::upload(&state.pool, id, &bytes, &caller(&who)).await?;
+    Ok(super::writes::respond(StatusCode::CREATED, &after))
 }

@@ -94,9 +94,10 @@ pub fn routes() -> Vec<Route> {
         auth::routes(),
         audit::routes(),
         key_points::routes(),
+        // Before patrols: the security walk uploads tracks to the patrol it then archives.
+        imports::routes(),
         model_sites::routes(),
         patrols::routes(),
-        imports::routes(),
         ogc::routes(),
         tiles::routes(),
         export::routes(),

@@ -52,6 +52,21 @@ pub async fn run(pool: &PgPool, what: ImportAction) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
+        ImportAction::Gpx { file, patrol } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let caller = Caller { entry: operator(), jurisdiction: None };
+            let after =
+                super::tracks::upload(pool, patrol, &bytes, &caller).await.map_err(|e| explain(&e))?;
+            println!(
+                "patrol {} now has {} tracks, {} m recorded from {} to {} ({:.2} s)",
+                after["code"].as_str().unwrap_or_default(),
+                after["tracks"],
+                after["recorded_length_m"],
+                after["recorded_start"].as_str().unwrap_or("unknown"),
+                after["recorded_end"].as_str().unwrap_or("unknown"),
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     Ok(())
 }

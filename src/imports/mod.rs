@@ -4,8 +4,10 @@
 //! transaction with its audit row. The same code serves the command line and the HTTP routes.
 
 pub mod cli;
+pub mod gpx;
 pub mod points;
 mod records;
+pub mod tracks;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -61,6 +63,12 @@ pub enum ImportError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
+    /// The caller may not write there (a track outside its jurisdiction).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The target cannot take it (an archived patrol).
+    #[error("{0}")]
+    Conflict(String),
     /// A referenced thing (the patrol) does not exist.
     #[error("{0} not found")]
     NotFound(String),

@@ -12,4 +12,5 @@ mod schema;
 mod search;
 mod security;
 mod support;
+mod tracks;
 mod writes;

@@ -170,6 +170,8 @@ struct Example {
     /// What an editor outside gets when not 403: imports list points outside the
     /// jurisdiction among their bad records (422).
     outside: Option<StatusCode>,
+    /// When the body is not JSON.
+    content_type: Option<&'static str>,
 }
 
 /// One example per declared route. A route added to `http::routes()` without one here makes the
@@ -177,8 +179,15 @@ struct Example {
 // One table read top to bottom; split, it would hide which routes lack an example.
 #[allow(clippy::too_many_lines)]
 fn examples() -> HashMap<(Method, &'static str), Example> {
-    let ex =
-        |uri, body, allowed, located| Example { uri, body, allowed, located, versioned: None, outside: None };
+    let ex = |uri, body, allowed, located| Example {
+        uri,
+        body,
+        allowed,
+        located,
+        versioned: None,
+        outside: None,
+        content_type: None,
+    };
     let vx = |uri, body, table| Example { versioned: Some(table), ..ex(uri, body, StatusCode::OK, true) };
     let import = |uri, body| Example {
         outside: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -223,6 +232,20 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
                 "/api/v1/model-sites/import",
                 r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[104.0,22.5]},"properties":{"code":"MSI-$WHO","type_code":"watch","name":"Tổ","host_kind":"village"}}]}"#,
             ),
+        ),
+        (
+            (Method::POST, "/api/v1/patrols/{id}/tracks"),
+            Example {
+                content_type: Some("application/gpx+xml"),
+                ..ex(
+                    "/api/v1/patrols/$PT/tracks",
+                    Some(
+                        r#"<gpx><trk><trkseg><trkpt lat="22.45" lon="103.95"/><trkpt lat="22.5" lon="104.0"/></trkseg></trk></gpx>"#,
+                    ),
+                    StatusCode::CREATED,
+                    true,
+                )
+            },
         ),
         ((Method::GET, "/api/v1/key-points/{id}"), ex("/api/v1/key-points/$KP", None, StatusCode::OK, true)),
         (
@@ -368,9 +391,15 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
                 .replace("$KP", &kp.to_string())
                 .replace("$MS", &ms.to_string())
                 .replace("$PT", &pt.to_string());
-            let body: Option<Value> =
-                example.body.map(|b| serde_json::from_str(&b.replace("$WHO", name)).expect("example body"));
+            let text = example.body.map(|b| b.replace("$WHO", name));
+            let body: Option<Value> = match (&text, example.content_type) {
+                (Some(t), None) => Some(serde_json::from_str(t).expect("example body")),
+                _ => None,
+            };
             let mut builder = request(&route.method, &uri, body.as_ref());
+            if let Some(kind) = example.content_type {
+                builder = builder.header(header::CONTENT_TYPE, kind);
+            }
             if let Some(table) = example.versioned {
                 let id = if table == "key_points" {
                     kp
@@ -391,7 +420,11 @@ async fn every_route_answers_each_caller_exactly_as_its_permission_says() {
                 builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
             }
             let app = if *who == Who::AnonymousPublicLayers { &public_app } else { &app };
-            let (status, _, answer) = send(app, build(builder, body.as_ref())).await;
+            let request = match (example.content_type, text) {
+                (Some(_), Some(raw)) => builder.body(Body::from(raw)).expect("request"),
+                _ => build(builder, body.as_ref()),
+            };
+            let (status, _, answer) = send(app, request).await;
             if status != expected {
                 failures.push(format!("{route:?} as {name}: {status}, expected {expected}: {answer}"));
             }

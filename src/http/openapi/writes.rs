@@ -109,6 +109,18 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 "application/geo+json": { "schema": { "type": "object" } } } });
             op
         }
+        (Method::POST, "/api/v1/patrols/{id}/tracks") => {
+            let mut op = operation(
+                "Upload a GPX file: each track segment becomes a recorded track of the patrol",
+                p,
+                vec![id_param(what)],
+                ("201", "application/geo+json", "the patrol, its recorded span and length, its new ETag"),
+            );
+            op["responses"]["413"] = json!({ "description": "the body is over the limit (named)" });
+            op["responses"]["422"] = json!({ "description": "errors: every bad point or segment" });
+            op["requestBody"] = json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
+            op
+        }
         (Method::GET, "/api/v1/key-points/{id}/history") => operation(
             "Every version of a key point, oldest first (who, when, the row)",
             p,
