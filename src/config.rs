@@ -95,6 +95,29 @@ pub enum ImportAction {
         #[arg(long)]
         patrol: i64,
     },
+    /// Administrative boundaries (GeoJSON) as new versions of the units of one level.
+    Boundaries {
+        /// The `.geojson` file.
+        file: PathBuf,
+        /// The level of every unit in the file.
+        #[arg(long, value_parser = ["district", "commune", "village"])]
+        level: String,
+        /// The first day of the new versions (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: chrono::NaiveDate,
+        /// The file's EPSG code (4326, 4756, 3405, 9208); default: its `crs` member, else 4326.
+        #[arg(long)]
+        srid: Option<i32>,
+        /// Repair invalid geometry (the area change is reported) instead of refusing it.
+        #[arg(long)]
+        make_valid: bool,
+        /// Report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overlaps, gaps and parts outside the parent smaller than this (km²) are not reported.
+        #[arg(long, default_value_t = 0.01)]
+        threshold_km2: f64,
+    },
 }
 
 /// `antq user ...`

@@ -7,6 +7,7 @@
 
 pub mod admin_units;
 pub mod audit;
+pub mod boundaries;
 pub mod cluster;
 pub mod credentials;
 pub mod health;

@@ -67,6 +67,20 @@ pub async fn run(pool: &PgPool, what: ImportAction) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
+        ImportAction::Boundaries { file, level, valid_from, srid, make_valid, dry_run, threshold_km2 } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let caller = Caller { entry: operator(), jurisdiction: None };
+            let options =
+                super::boundaries::Options { level, valid_from, srid, make_valid, dry_run, threshold_km2 };
+            let report =
+                super::boundaries::import(pool, &bytes, &options, &caller).await.map_err(|e| explain(&e))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            eprintln!(
+                "{} in {:.2} s",
+                if dry_run { "checked" } else { "imported" },
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! listed (index, id, field, reason), and only a file without any is written, in one
 //! transaction with its audit row. The same code serves the command line and the HTTP routes.
 
+pub mod boundaries;
 pub mod cli;
 pub mod gpx;
 pub mod points;

@@ -1,6 +1,7 @@
 //! The one integration test binary: every module drives the real code against a real
 //! PostgreSQL + PostGIS (see `support`).
 
+mod boundaries;
 mod cluster;
 mod demo;
 mod gdal;
