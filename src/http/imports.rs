@@ -22,6 +22,7 @@ pub fn routes() -> Vec<Route> {
         Route::post("/api/v1/key-points/import", Permission::Write, key_points),
         Route::post("/api/v1/model-sites/import", Permission::Write, model_sites),
         Route::post("/api/v1/patrols/{id}/tracks", Permission::UploadTracks, tracks),
+        Route::post("/api/v1/admin/boundaries/import", Permission::Admin, boundaries),
     ]
 }
 
@@ -109,4 +110,44 @@ async fn tracks(
     let bytes = read_body(body).await?;
     let after = crate::imports::tracks::upload(&state.pool, id, &bytes, &caller(&who)).await?;
     Ok(super::writes::respond(StatusCode::CREATED, &after))
+}
+
+/// The query of a boundary import (as the command line's flags).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoundaryQuery {
+    level: String,
+    valid_from: chrono::NaiveDate,
+    srid: Option<i32>,
+    #[serde(default)]
+    make_valid: bool,
+    #[serde(default)]
+    dry_run: bool,
+    threshold_km2: Option<f64>,
+}
+
+/// 200 with the report (201 when written); 400 for a bad query or file (the line named); 413;
+/// 422 with every refused feature.
+async fn boundaries(
+    State(state): State<AppState>,
+    who: Principal,
+    query: std::result::Result<axum::extract::Query<BoundaryQuery>, axum::extract::rejection::QueryRejection>,
+    body: Body,
+) -> Result<(StatusCode, axum::Json<Value>)> {
+    let axum::extract::Query(q) = query?;
+    if !["district", "commune", "village"].contains(&q.level.as_str()) {
+        return Err(ApiError::BadRequest("level: must be district, commune or village".into()));
+    }
+    let options = crate::imports::boundaries::Options {
+        level: q.level,
+        valid_from: q.valid_from,
+        srid: q.srid,
+        make_valid: q.make_valid,
+        dry_run: q.dry_run,
+        threshold_km2: q.threshold_km2.unwrap_or(0.01),
+    };
+    let bytes = read_body(body).await?;
+    let report = crate::imports::boundaries::import(&state.pool, &bytes, &options, &caller(&who)).await?;
+    let status = if options.dry_run { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, axum::Json(report)))
 }

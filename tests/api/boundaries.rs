@@ -179,3 +179,40 @@ async fn duplicate_codes_and_unknown_parents_refuse_the_file_listing_each() {
     assert_eq!(listed, [(Some(0), "code"), (Some(1), "code"), (Some(2), "parent_code")]);
     assert_eq!(fingerprint(&db.pool).await, before);
 }
+
+#[tokio::test]
+async fn admins_import_over_http_and_a_dry_run_or_a_bad_query_changes_nothing() {
+    let db = test_db().await;
+    four_communes(&db.pool).await;
+    let admin = crate::support::as_user(
+        crate::support::app(db.pool.clone()),
+        &crate::support::token(&db.pool, antq_atlas::auth::Role::Admin, &[]).await,
+    );
+    let bytes = file(&[unit("00010", "Xã Hợp Thành", &strip(103.9, 104.05))]);
+    let uri = "/api/v1/admin/boundaries/import?level=commune&valid_from=2025-07-01";
+    let before = fingerprint(&db.pool).await;
+
+    let (dry, report) =
+        crate::imports::post(&admin, &format!("{uri}&dry_run=true"), "application/geo+json", bytes.clone())
+            .await;
+    let (bad, why) = crate::imports::post(
+        &admin,
+        &uri.replace("commune", "hamlet"),
+        "application/geo+json",
+        bytes.clone(),
+    )
+    .await;
+    let (broken, why_broken) =
+        crate::imports::post(&admin, uri, "application/geo+json", b"{\n\"type\": }".to_vec()).await;
+
+    assert_eq!(dry, axum::http::StatusCode::OK, "{report}");
+    assert_eq!(report["applied"]["closed"], json!(["00001", "00002", "00003"]));
+    assert_eq!(bad, axum::http::StatusCode::BAD_REQUEST, "{why}");
+    assert!(why["description"].as_str().expect("text").starts_with("level"), "{why}");
+    assert_eq!(broken, axum::http::StatusCode::BAD_REQUEST, "{why_broken}");
+    assert!(why_broken["description"].as_str().expect("text").starts_with("line 2"), "{why_broken}");
+    assert_eq!(fingerprint(&db.pool).await, before);
+    let (written, _) = crate::imports::post(&admin, uri, "application/geo+json", bytes).await;
+    assert_eq!(written, axum::http::StatusCode::CREATED);
+    assert_eq!(communes(&db.pool, "2025-07-01").await, ["00004", "00010"]);
+}

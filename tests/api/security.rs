@@ -247,6 +247,15 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
                 )
             },
         ),
+        (
+            (Method::POST, "/api/v1/admin/boundaries/import"),
+            ex(
+                "/api/v1/admin/boundaries/import?level=commune&valid_from=2026-01-01&dry_run=true",
+                Some(r#"{"type":"FeatureCollection","features":[]}"#),
+                StatusCode::OK,
+                false,
+            ),
+        ),
         ((Method::GET, "/api/v1/key-points/{id}"), ex("/api/v1/key-points/$KP", None, StatusCode::OK, true)),
         (
             (Method::PATCH, "/api/v1/key-points/{id}"),

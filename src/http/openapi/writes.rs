@@ -72,6 +72,7 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
         p if p.starts_with("/api/v1/key-points") => ("key point", key_point_properties),
         p if p.starts_with("/api/v1/model-sites") => ("model site", model_site_properties),
         p if p.starts_with("/api/v1/patrols") => ("patrol", patrol_properties),
+        "/api/v1/admin/boundaries/import" => ("boundary", patrol_properties),
         _ => return None,
     };
     let op = match (route.method.clone(), route.path) {
@@ -119,6 +120,40 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             op["responses"]["413"] = json!({ "description": "the body is over the limit (named)" });
             op["responses"]["422"] = json!({ "description": "errors: every bad point or segment" });
             op["requestBody"] = json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
+            op
+        }
+        (Method::POST, "/api/v1/admin/boundaries/import") => {
+            let q = |name: &str, schema: Value, what: &str| {
+                param(name, "query", name == "level" || name == "valid_from", schema, what)
+            };
+            let mut op = operation(
+                "Import administrative boundaries (GeoJSON) as new versions from a date; report per feature",
+                p,
+                vec![
+                    q(
+                        "level",
+                        json!({ "type": "string", "enum": ["district", "commune", "village"] }),
+                        "level of every unit",
+                    ),
+                    q(
+                        "valid_from",
+                        json!({ "type": "string", "format": "date" }),
+                        "first day of the new versions",
+                    ),
+                    q(
+                        "srid",
+                        json!({ "type": "integer", "enum": [4326, 4756, 3405, 9208] }),
+                        "the file's EPSG code",
+                    ),
+                    q("make_valid", json!({ "type": "boolean" }), "repair invalid geometry"),
+                    q("dry_run", json!({ "type": "boolean" }), "report only"),
+                    q("threshold_km2", json!({ "type": "number" }), "smallest overlap or gap reported"),
+                ],
+                ("201", "application/json", "the report (200 on a dry run)"),
+            );
+            op["responses"]["422"] =
+                json!({ "description": "errors: every refused feature; nothing written" });
+            op["requestBody"] = json!({ "required": true, "content": { "application/geo+json": { "schema": { "type": "object" } } } });
             op
         }
         (Method::GET, "/api/v1/key-points/{id}/history") => operation(
