@@ -771,9 +771,10 @@ async fn an_editor_write_is_audited_with_before_and_after_values() {
     let kp = insert_key_point(&db.pool, "KP-1", 104.0, 22.5).await;
     let (_, token) = token_for(&db.pool, "lan").await;
     let app = app(db.pool.clone());
-    let body = json!({ "status": "active", "severity": 4 });
+    let body = json!({ "status": "verified", "severity": 4 });
     let req = request(&Method::PATCH, &format!("/api/v1/key-points/{kp}"), Some(&body))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::IF_MATCH, "\"1\"");
 
     let (status, _, after) = send(&app, build(req, Some(&body))).await;
 
@@ -784,8 +785,10 @@ async fn an_editor_write_is_audited_with_before_and_after_values() {
             .await
             .expect("one audit row");
     assert_eq!((before["status"].as_str(), before["severity"].as_i64()), (Some("reported"), Some(2)));
-    assert_eq!((logged["status"].as_str(), logged["severity"].as_i64()), (Some("active"), Some(4)));
-    assert_eq!(logged, after);
+    assert_eq!((logged["status"].as_str(), logged["severity"].as_i64()), (Some("verified"), Some(4)));
+    // The answer is the same row as a Feature.
+    assert_eq!((&logged["id"], &logged["version"]), (&after["id"], &after["properties"]["version"]));
+    assert_eq!(logged["status"], after["properties"]["status"]);
     assert_eq!(user.as_deref(), Some("lan"));
 }
 
