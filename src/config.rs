@@ -51,6 +51,12 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Import a file: points into key points or model sites, a GPX into a patrol's tracks.
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        what: ImportAction,
+    },
     /// Manage the private PostgreSQL cluster by hand (tests and operators).
     Cluster {
         /// What to do with the cluster.
@@ -88,6 +94,50 @@ pub enum ClusterAction {
     Stop,
     /// Print whether it runs, and its `DATABASE_URL`.
     Status,
+}
+
+/// `antq import ...`: all or nothing; a refused file lists every bad record and writes nothing.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportAction {
+    /// Points from CSV (`code,category,observed_at,lon,lat,description,...`) or GeoJSON.
+    Points {
+        /// The file (`.csv`, `.geojson` or `.json`).
+        file: PathBuf,
+        /// The layer the points go to.
+        #[arg(long, value_enum)]
+        layer: crate::imports::points::PointLayer,
+    },
+    /// A GPX file's tracks (each segment one track) into a patrol.
+    Gpx {
+        /// The `.gpx` file.
+        file: PathBuf,
+        /// The patrol's id.
+        #[arg(long)]
+        patrol: i64,
+    },
+    /// Administrative boundaries (GeoJSON) as new versions of the units of one level.
+    Boundaries {
+        /// The `.geojson` file.
+        file: PathBuf,
+        /// The level of every unit in the file.
+        #[arg(long, value_parser = ["district", "commune", "village"])]
+        level: String,
+        /// The first day of the new versions (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: chrono::NaiveDate,
+        /// The file's EPSG code (4326, 4756, 3405, 9208); default: its `crs` member, else 4326.
+        #[arg(long)]
+        srid: Option<i32>,
+        /// Repair invalid geometry (the area change is reported) instead of refusing it.
+        #[arg(long)]
+        make_valid: bool,
+        /// Report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overlaps, gaps and parts outside the parent smaller than this (km²) are not reported.
+        #[arg(long, default_value_t = 0.01)]
+        threshold_km2: f64,
+    },
 }
 
 /// `antq user ...`

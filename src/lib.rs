@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod fixtures;
 pub mod http;
+pub mod imports;
 pub mod layers;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Load { dir } => load_and_report(&db, &dir).await,
         Command::User { action } => admin::user_command(&db.pool, action).await,
         Command::Token { action } => admin::token_command(&db.pool, action).await,
+        Command::Import { what } => imports::cli::run(&db.pool, what).await,
         Command::Migrate => {
             tracing::info!("migrations applied");
             Ok(())

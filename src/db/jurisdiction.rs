@@ -36,3 +36,20 @@ pub async fn covers_point(pool: &PgPool, codes: &[String], lon: f64, lat: f64) -
     .fetch_one(pool)
     .await
 }
+
+/// Whether the GeoJSON geometry `geojson` (WGS 84) lies inside the union of the units named by
+/// `codes` valid today. A geometry PostGIS cannot read is not inside.
+///
+/// # Errors
+/// The database does not answer.
+#[tracing::instrument(skip(pool, geojson), err)]
+pub async fn covers_geojson(pool: &PgPool, codes: &[String], geojson: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select coalesce(ST_CoveredBy(ST_SetSRID(ST_GeomFromGeoJSON($2), 4326), ST_Union(geom)), false)
+         from admin_units where code = any($1) and validity @> current_date and geom is not null",
+    )
+    .bind(codes)
+    .bind(geojson)
+    .fetch_one(pool)
+    .await
+}

@@ -8,6 +8,7 @@
 pub mod admin_units;
 pub mod analysis;
 pub mod audit;
+pub mod boundaries;
 pub mod cluster;
 pub mod commune_reports;
 pub mod coverage;
@@ -16,9 +17,13 @@ pub mod health;
 pub mod jurisdiction;
 pub mod key_points;
 pub mod load;
+pub mod model_sites;
+pub mod patrols;
+pub mod point_imports;
 pub mod replicas;
 pub mod reports;
 pub mod search;
+pub mod tracks;
 pub mod users;
 
 use std::time::Duration;

@@ -42,6 +42,36 @@ pub enum ApiError {
     /// The content is well-formed but cannot be accepted; the message says why.
     #[error("{0}")]
     Unprocessable(String),
+    /// A `PUT`/`PATCH`/`DELETE` came without `If-Match`: the message names the header.
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// `If-Match` named a version that is no longer current: both versions and the current
+    /// representation go back, so the client can show the conflict instead of overwriting.
+    #[error(
+        "version {sent} was sent but the {what} is at version {current}; reload it and reapply your change"
+    )]
+    PreconditionFailed {
+        /// What was edited ("key point").
+        what: &'static str,
+        /// The version in `If-Match`.
+        sent: i32,
+        /// The version in the database.
+        current: i32,
+        /// The current representation.
+        current_item: Box<serde_json::Value>,
+    },
+    /// The body is larger than the named limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// A file or batch has bad parts: every one is listed (index, id, field, reason), not only
+    /// the first, and nothing was written.
+    #[error("{description}")]
+    Invalid {
+        /// A summary ("3 of 1000 features are invalid; nothing was imported").
+        description: String,
+        /// One object per problem.
+        errors: Vec<serde_json::Value>,
+    },
     /// The database does not answer.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
@@ -65,7 +95,10 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unprocessable(_) | Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable | Self::TooSlow => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -81,6 +114,10 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
+            Self::Invalid { .. } => "invalid_features",
+            Self::PreconditionRequired(_) => "precondition_required",
+            Self::PreconditionFailed { .. } => "precondition_failed",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Unavailable => "unavailable",
             Self::TooSlow => "timeout",
             Self::Internal(_) => "internal",
@@ -158,8 +195,17 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        let mut response =
-            (status, Json(json!({ "code": self.code(), "description": self.to_string() }))).into_response();
+        let mut body = json!({ "code": self.code(), "description": self.to_string() });
+        match &self {
+            Self::PreconditionFailed { sent, current, current_item, .. } => {
+                body["sent_version"] = json!(sent);
+                body["current_version"] = json!(current);
+                body["current"] = (**current_item).clone();
+            }
+            Self::Invalid { errors, .. } => body["errors"] = json!(errors),
+            _ => {}
+        }
+        let mut response = (status, Json(body)).into_response();
         if let Self::TooManyRequests(secs) = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

@@ -157,6 +157,28 @@ impl Principal {
         }
     }
 
+    /// `Ok` when the caller may act on the whole GeoJSON geometry `geojson` (a patrol's route, a
+    /// track): always for unbound roles, when it lies inside the jurisdiction for the others.
+    ///
+    /// # Errors
+    /// 403 when any part lies outside; the database fails.
+    pub async fn require_within_geometry(&self, pool: &sqlx::PgPool, geojson: &str) -> Result<(), ApiError> {
+        let Some(a) = &self.account else { return Err(ApiError::Unauthorized) };
+        if !a.role.is_jurisdiction_bound()
+            || jurisdiction::covers_geojson(pool, &a.jurisdiction, geojson).await?
+        {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("the geometry lies (partly) outside your jurisdiction".into()))
+        }
+    }
+
+    /// Whether the caller's writes and reads are limited to a jurisdiction.
+    #[must_use]
+    pub fn is_bound(&self) -> bool {
+        self.account.as_ref().is_none_or(|a| a.role.is_jurisdiction_bound())
+    }
+
     /// An audit entry for `action` by this caller, from its address.
     #[must_use]
     pub fn audit(&self, action: &str, outcome: Outcome) -> Entry {

@@ -14,15 +14,19 @@ pub mod error;
 mod export;
 pub mod gate;
 mod health;
+mod imports;
 mod key_points;
 pub mod metrics;
+mod model_sites;
 mod ogc;
 pub mod openapi;
+mod patrols;
 mod reports;
 pub mod routes;
 mod search;
 mod tiles;
 mod web_config;
+pub mod writes;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -122,6 +126,10 @@ pub fn routes() -> Vec<Route> {
         analysis::routes(),
         key_points::routes(),
         metrics::routes(),
+        // Before patrols: the security walk uploads tracks to the patrol it then archives.
+        imports::routes(),
+        model_sites::routes(),
+        patrols::routes(),
         ogc::routes(),
         tiles::routes(),
         export::routes(),

@@ -15,6 +15,8 @@ use crate::layers::params::Crs;
 use crate::layers::tiles::MAX_ZOOM;
 use crate::layers::{LAYERS, Layer};
 
+mod writes;
+
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
     vec![
@@ -243,6 +245,9 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             .collect();
         return ops;
     }
+    if let Some(ops) = writes::describe(route) {
+        return Some(ops);
+    }
     let op =
         service_operation(route).or_else(|| data_operation(route)).or_else(|| analysis_operation(route))?;
     Some(vec![(route.path.to_owned(), op)])
@@ -340,29 +345,6 @@ fn data_operation(route: &Route) -> Option<Value> {
     let json_ok = JSON_OK;
     let one = |summary: &str, params: Vec<Value>, ok| Some(operation(summary, p, params, ok));
     match (route.method.clone(), route.path) {
-        (Method::POST, "/api/v1/key-points") => {
-            let mut op = operation("Record a key point", p, vec![], ("201", "application/json", "created"));
-            body(
-                &mut op,
-                json!({ "type": "object", "required": ["code", "category", "observed_at", "lon", "lat"],
-                "properties": { "code": { "type": "string" }, "category": { "type": "string" },
-                    "severity": { "type": "integer", "minimum": 1, "maximum": 5 },
-                    "observed_at": { "type": "string", "format": "date-time" },
-                    "lon": { "type": "number" }, "lat": { "type": "number" }, "description": { "type": "string" } } }),
-            );
-            Some(op)
-        }
-        (Method::PATCH, "/api/v1/key-points/{id}") => {
-            let id = param("id", "path", true, json!({ "type": "integer" }), "key point id");
-            let mut op = operation("Change a key point", p, vec![id], json_ok);
-            body(
-                &mut op,
-                json!({ "type": "object", "properties": {
-                "status": { "type": "string", "enum": ["reported", "verified", "active", "resolved"] },
-                "severity": { "type": "integer", "minimum": 1, "maximum": 5 }, "description": { "type": "string" } } }),
-            );
-            Some(op)
-        }
         (Method::GET, "/api/v1/reports/province") => one(
             "The province report as of a date",
             vec![

@@ -285,7 +285,8 @@ pub static LAYERS: [Layer; 18] = [
                         c.code as commune_code, v.code as village_code, s.started_on, s.effectiveness,
                         s.rated_year::int as rated_year, s.geom
                  from model_sites s join model_types t on t.code = s.type_code
-                 left join admin_units c on c.id = s.commune_id left join admin_units v on v.id = s.village_id",
+                 left join admin_units c on c.id = s.commune_id left join admin_units v on v.id = s.village_id
+                 where s.archived_at is null",
         temporal: false,
         id_column: "id",
         time: None,
@@ -321,7 +322,7 @@ pub static LAYERS: [Layer; 18] = [
         geometry: LineString,
         source: "select p.id, p.code, p.kind, array_to_string(p.units, ', ') as units, p.planned_start,
                         p.planned_end, p.planned_route as geom
-                 from patrols p where p.planned_route is not null",
+                 from patrols p where p.planned_route is not null and p.archived_at is null",
         temporal: false,
         id_column: "id",
         time: Some(TimeColumns { start: "planned_start", end: Some("planned_end") }),

@@ -3,6 +3,7 @@
 
 mod analysis;
 mod backup;
+mod boundaries;
 mod cluster;
 mod coverage;
 mod coverage_layers;
@@ -10,6 +11,7 @@ mod demo;
 mod faults;
 mod gdal;
 mod health;
+mod imports;
 mod layers;
 mod replica;
 mod report;
@@ -17,3 +19,5 @@ mod schema;
 mod search;
 mod security;
 mod support;
+mod tracks;
+mod writes;

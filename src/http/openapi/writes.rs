@@ -1,0 +1,168 @@
+//! The descriptions of the write and import routes (key points, model sites, patrols, tracks,
+//! imports): bodies, `ETag`/`If-Match`, and the answers a client must handle (412, 428, 413, 422).
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use super::{body, operation, param};
+use crate::http::routes::Route;
+
+fn id_param(what: &str) -> Value {
+    param("id", "path", true, json!({ "type": "integer" }), what)
+}
+
+fn if_match() -> Value {
+    param(
+        "If-Match",
+        "header",
+        true,
+        json!({ "type": "string" }),
+        "the ETag read (428 without, 412 when stale)",
+    )
+}
+
+/// With the answers every versioned write can give besides success.
+fn versioned(mut op: Value) -> Value {
+    op["responses"]["409"] = json!({ "description": "archived, a taken code, or a status step not allowed" });
+    op["responses"]["412"] = json!({
+        "description": "If-Match is stale: sent_version, current_version and the current Feature come back" });
+    op["responses"]["422"] =
+        json!({ "description": "a field is unknown or out of range; the description names it" });
+    op["responses"]["428"] = json!({ "description": "If-Match is missing" });
+    op
+}
+
+fn feature_body(properties: &Value) -> Value {
+    json!({ "description": "a GeoJSON Feature (or the same fields flat, with lon/lat)",
+        "type": "object", "properties": { "type": { "const": "Feature" }, "geometry": { "type": "object" },
+        "properties": { "type": "object", "properties": properties } } })
+}
+
+fn key_point_properties() -> Value {
+    json!({ "code": { "type": "string" }, "category": { "type": "string" },
+        "severity": { "type": "integer", "minimum": 1, "maximum": 5 },
+        "status": { "type": "string", "enum": ["reported", "verified", "active", "resolved"] },
+        "observed_at": { "type": "string", "format": "date-time" }, "description": { "type": "string" } })
+}
+
+fn model_site_properties() -> Value {
+    json!({ "code": { "type": "string" }, "type_code": { "type": "string" }, "name": { "type": "string" },
+        "host_kind": { "type": "string" }, "host_name": { "type": "string" },
+        "started_on": { "type": "string", "format": "date" },
+        "effectiveness": { "type": "string", "enum": ["effective", "fair", "ineffective", "unrated"] },
+        "rated_year": { "type": "integer" } })
+}
+
+fn patrol_properties() -> Value {
+    json!({ "code": { "type": "string" }, "kind": { "type": "string", "enum": ["border", "joint", "commune"] },
+        "units": { "type": "array", "items": { "type": "string" } },
+        "members": { "type": "array", "items": { "type": "string" } },
+        "planned_start": { "type": "string", "format": "date-time" },
+        "planned_end": { "type": "string", "format": "date-time" },
+        "started_at": { "type": "string", "format": "date-time" },
+        "ended_at": { "type": "string", "format": "date-time" }, "note": { "type": "string" } })
+}
+
+/// The description of `route` when it is one of the write routes.
+pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
+    let p = route.permission;
+    let feature = ("200", "application/geo+json", "the Feature, with its version as ETag");
+    let created = ("201", "application/geo+json", "created: the Feature, ETag, and Location");
+    let (what, properties): (&str, fn() -> Value) = match route.path {
+        p if p.starts_with("/api/v1/key-points") => ("key point", key_point_properties),
+        p if p.starts_with("/api/v1/model-sites") => ("model site", model_site_properties),
+        p if p.starts_with("/api/v1/patrols") => ("patrol", patrol_properties),
+        "/api/v1/admin/boundaries/import" => ("boundary", patrol_properties),
+        _ => return None,
+    };
+    let op = match (route.method.clone(), route.path) {
+        (Method::POST, "/api/v1/key-points" | "/api/v1/model-sites" | "/api/v1/patrols") => {
+            let mut op = versioned(operation(&format!("Create a {what}"), p, vec![], created));
+            body(&mut op, feature_body(&properties()));
+            op
+        }
+        (Method::GET, "/api/v1/key-points/{id}" | "/api/v1/model-sites/{id}" | "/api/v1/patrols/{id}") => {
+            operation(&format!("Read one {what} (archived too)"), p, vec![id_param(what)], feature)
+        }
+        (Method::PATCH, _) => {
+            let summary = format!("Change a {what} (absent fields stay; a Point moves it)");
+            let mut op = versioned(operation(&summary, p, vec![id_param(what), if_match()], feature));
+            body(&mut op, feature_body(&properties()));
+            op
+        }
+        (Method::DELETE, _) => versioned(operation(
+            &format!("Archive a {what} (it leaves the layers; its history stays)"),
+            p,
+            vec![id_param(what), if_match()],
+            feature,
+        )),
+        (Method::POST, "/api/v1/key-points/import" | "/api/v1/model-sites/import") => {
+            let mut op = operation(
+                &format!("Import {what}s from CSV or a GeoJSON FeatureCollection, all or nothing"),
+                p,
+                vec![],
+                ("201", "application/json", "inserted, first_id, last_id"),
+            );
+            op["responses"]["413"] = json!({ "description": "the body is over the limit (named)" });
+            op["responses"]["422"] = json!({ "description": "errors: every bad record (index, id, field, reason); nothing written" });
+            op["requestBody"] = json!({ "required": true, "content": {
+                "text/csv": { "schema": { "type": "string" } },
+                "application/geo+json": { "schema": { "type": "object" } } } });
+            op
+        }
+        (Method::POST, "/api/v1/patrols/{id}/tracks") => {
+            let mut op = operation(
+                "Upload a GPX file: each track segment becomes a recorded track of the patrol",
+                p,
+                vec![id_param(what)],
+                ("201", "application/geo+json", "the patrol, its recorded span and length, its new ETag"),
+            );
+            op["responses"]["413"] = json!({ "description": "the body is over the limit (named)" });
+            op["responses"]["422"] = json!({ "description": "errors: every bad point or segment" });
+            op["requestBody"] = json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
+            op
+        }
+        (Method::POST, "/api/v1/admin/boundaries/import") => {
+            let q = |name: &str, schema: Value, what: &str| {
+                param(name, "query", name == "level" || name == "valid_from", schema, what)
+            };
+            let mut op = operation(
+                "Import administrative boundaries (GeoJSON) as new versions from a date; report per feature",
+                p,
+                vec![
+                    q(
+                        "level",
+                        json!({ "type": "string", "enum": ["district", "commune", "village"] }),
+                        "level of every unit",
+                    ),
+                    q(
+                        "valid_from",
+                        json!({ "type": "string", "format": "date" }),
+                        "first day of the new versions",
+                    ),
+                    q(
+                        "srid",
+                        json!({ "type": "integer", "enum": [4326, 4756, 3405, 9208] }),
+                        "the file's EPSG code",
+                    ),
+                    q("make_valid", json!({ "type": "boolean" }), "repair invalid geometry"),
+                    q("dry_run", json!({ "type": "boolean" }), "report only"),
+                    q("threshold_km2", json!({ "type": "number" }), "smallest overlap or gap reported"),
+                ],
+                ("201", "application/json", "the report (200 on a dry run)"),
+            );
+            op["responses"]["422"] =
+                json!({ "description": "errors: every refused feature; nothing written" });
+            op["requestBody"] = json!({ "required": true, "content": { "application/geo+json": { "schema": { "type": "object" } } } });
+            op
+        }
+        (Method::GET, "/api/v1/key-points/{id}/history") => operation(
+            "Every version of a key point, oldest first (who, when, the row)",
+            p,
+            vec![id_param(what)],
+            ("200", "application/json", "the versions"),
+        ),
+        _ => return None,
+    };
+    Some(vec![(route.path.to_owned(), op)])
+}

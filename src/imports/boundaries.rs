@@ -1,0 +1,162 @@
+//! Boundary import: a GeoJSON `FeatureCollection` of (Multi)Polygons with `code`, `name`, and
+//! optionally `kind` and `parent_code`, in WGS 84, VN-2000 geographic (EPSG:4756), VN-2000 /
+//! UTM 48N (EPSG:3405) or VN-2000 / Lao Cai TM-3 (EPSG:9208, defined in the schema). Units that
+//! changed close their current version and open a new one from `valid_from`; unchanged units
+//! are left alone; current units whose area a changed unit now covers are closed (a merge).
+//!
+//! The report lists per feature its geometry checks (PostGIS's reason for an invalid one, the
+//! area a `--make-valid` repair changed, clockwise rings turned), and for the file duplicate
+//! codes, unknown parents, units outside their parent, sibling overlaps and gaps inside a
+//! parent above the threshold. Invalid geometry (without `--make-valid`), duplicate codes and
+//! unknown parents refuse the file; nothing is written then, nor on `--dry-run`.
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use super::points::Caller;
+use super::{ImportError, MAX_VERTICES, Problem};
+use crate::db::{audit, boundaries as db};
+
+/// The coordinate systems a boundary file may be in.
+pub const SRIDS: [i32; 4] = [4326, 4756, 3405, 9208];
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `district`, `commune` or `village`.
+    pub level: String,
+    /// The first day of the new versions.
+    pub valid_from: NaiveDate,
+    /// The file's SRID; `None`: from its `crs` member, else 4326.
+    pub srid: Option<i32>,
+    /// Repair invalid geometry instead of refusing it.
+    pub make_valid: bool,
+    /// Report only.
+    pub dry_run: bool,
+    /// Overlaps, gaps and parts outside the parent below this (km²) are not reported.
+    pub threshold_km2: f64,
+}
+
+fn srid_of(collection: &Value, given: Option<i32>) -> Result<i32, ImportError> {
+    let named =
+        collection["crs"]["properties"]["name"].as_str().and_then(|n| n.rsplit(':').next()?.parse().ok());
+    let srid = given.or(named).unwrap_or(4326);
+    if SRIDS.contains(&srid) {
+        Ok(srid)
+    } else {
+        Err(ImportError::Malformed(format!(
+            "EPSG:{srid} is not supported; use one of 4326, 4756, 3405, 9208"
+        )))
+    }
+}
+
+fn vertices(geometry: &Value) -> usize {
+    match geometry {
+        Value::Array(items) if items.first().is_some_and(Value::is_number) => 1,
+        Value::Array(items) => items.iter().map(vertices).sum(),
+        _ => 0,
+    }
+}
+
+/// Reads, checks and (unless refused or a dry run) applies the boundary file `bytes`; returns
+/// the report.
+///
+/// # Errors
+/// `Malformed` (not JSON, not a `FeatureCollection`, an unsupported SRID), `OverLimit`,
+/// `Invalid` with every problem; the database fails.
+pub async fn import(
+    pool: &PgPool,
+    bytes: &[u8],
+    options: &Options,
+    caller: &Caller,
+) -> Result<Value, ImportError> {
+    let collection: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ImportError::Malformed(format!("line {}, column {}: malformed JSON: {e}", e.line(), e.column()))
+    })?;
+    let features =
+        collection["features"].as_array().filter(|_| collection["type"] == "FeatureCollection").ok_or_else(
+            || ImportError::Malformed("the GeoJSON must be a FeatureCollection with features".into()),
+        )?;
+    let srid = srid_of(&collection, options.srid)?;
+    let default_kind = match options.level.as_str() {
+        "district" => "huyện",
+        "village" => "thôn",
+        _ => "xã",
+    };
+    let mut problems = Vec::new();
+    let (mut codes, mut names, mut kinds, mut parents, mut shapes) = (vec![], vec![], vec![], vec![], vec![]);
+    for (i, f) in features.iter().enumerate() {
+        let p = &f["properties"];
+        let text = |k: &str| p[k].as_str().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let code = text("code");
+        let problem = |field: &str, reason: String| Problem::new(Some(i), code.as_deref(), field, reason);
+        if code.is_none() {
+            problems.push(problem("code", "missing".into()));
+        }
+        let name = text("name");
+        if name.is_none() {
+            problems.push(problem("name", "missing".into()));
+        }
+        let g = &f["geometry"];
+        if !matches!(g["type"].as_str(), Some("Polygon" | "MultiPolygon")) {
+            problems.push(problem("geometry", "must be a Polygon or MultiPolygon".into()));
+        }
+        let n = vertices(&g["coordinates"]);
+        if n > MAX_VERTICES {
+            return Err(ImportError::OverLimit(format!(
+                "feature {i} has {n} vertices; the limit is {MAX_VERTICES} vertices per geometry"
+            )));
+        }
+        codes.push(code.unwrap_or_default());
+        names.push(name.unwrap_or_default());
+        kinds.push(text("kind").unwrap_or_else(|| default_kind.to_owned()));
+        parents.push(text("parent_code"));
+        shapes.push(g.to_string());
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid { total: features.len(), problems });
+    }
+    let mut tx = pool.begin().await?;
+    db::stage(&mut tx, &codes, &names, &kinds, &parents, &shapes, srid).await?;
+    let checks = db::check_geometry(&mut tx, options.make_valid).await?;
+    let notes = db::check_layout(&mut tx, &options.level, options.valid_from, options.threshold_km2).await?;
+    for c in checks.iter().filter(|c| c["valid"] == false && !options.make_valid) {
+        let reason = format!(
+            "invalid geometry: {} (repair with --make-valid)",
+            c["reason"].as_str().unwrap_or_default()
+        );
+        problems.push(Problem::new(
+            c["index"].as_u64().and_then(|i| usize::try_from(i).ok()),
+            c["code"].as_str(),
+            "geometry",
+            reason,
+        ));
+    }
+    for n in notes.iter().filter(|n| n["refuse"] == true) {
+        let (field, reason) =
+            (n["field"].as_str().unwrap_or_default(), n["reason"].as_str().unwrap_or_default());
+        problems.push(Problem::new(
+            n["index"].as_u64().and_then(|i| usize::try_from(i).ok()),
+            n["code"].as_str(),
+            field,
+            reason,
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid { total: features.len(), problems });
+    }
+    let applied = db::apply(&mut tx, &options.level, options.valid_from, options.threshold_km2).await?;
+    let report = json!({ "srid": srid, "level": options.level, "valid_from": options.valid_from,
+        "dry_run": options.dry_run, "features": checks, "notes": notes, "applied": applied });
+    if options.dry_run {
+        tx.rollback().await?;
+        return Ok(report);
+    }
+    let entry = audit::Entry { action: "admin_units.import".into(), ..caller.entry.clone() }
+        .with_target(format!("admin_units:{}", options.level))
+        .with_details(json!({ "valid_from": options.valid_from, "srid": srid, "applied": applied }));
+    audit::record(&mut *tx, &entry).await?;
+    tx.commit().await?;
+    Ok(report)
+}
