@@ -3,6 +3,7 @@
 
 /* global L */
 
+import { parameterControls } from './analysis.js';
 import { get, getCached, query, whenSignedOut } from './api.js';
 import { currentUser, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
@@ -112,6 +113,7 @@ function renderLayerList() {
       }, choices.map((c) => el('option', { value: c.name, selected: c.name === view.colourProperty }, c.title)));
       children.push(el('div', { class: 'sub' }, el('span', {}, `${t('colourBy')}: `), select));
     }
+    if (visible(view)) children.push(...parameterControls(view.coll, refresh));
     if (visible(view) && hasPermission(me, 'export')) {
       children.push(el('div', { class: 'sub exports' }, `${t('export')}: `,
         EXPORT_FORMATS.map(([f, label]) => el('a', {
