@@ -39,8 +39,8 @@ pub enum KeyPoints {
 /// Units are taken from indexed sources only, each cut early, so a national set (100,000
 /// villages whose names share most trigrams) costs milliseconds: whole-name prefixes in
 /// alphabetical order (the exact name comes first), names holding the longest word, and the
-/// children of units holding it (for words naming a parent: "ban vuoc bat xat"). Similarity
-/// searches every name only when those find fewer than `limit` hits holding every word.
+/// children of units holding it (for words naming a parent: "si khe ban vuoc"). Similarity
+/// searches every name only when none of those holds every word (a typo).
 ///
 /// # Errors
 /// The database fails.
@@ -61,7 +61,7 @@ pub async fn search(
     let mut tx = pool.begin().await?;
     let terms: Terms =
         sqlx::query_as(include_str!("search_terms.sql")).bind(text).fetch_one(&mut *tx).await?;
-    let hits = if terms.phrase.is_empty() && terms.code_exact.is_empty() {
+    let hits = if terms.phrase.is_empty() && terms.code.is_empty() {
         Vec::new()
     } else {
         sqlx::query_as(include_str!("search.sql"))
@@ -71,14 +71,12 @@ pub async fn search(
             .bind(area)
             .bind(limit)
             .bind(models)
-            .bind(&terms.full_prefix)
-            .bind(&terms.bare_prefix)
+            .bind(&terms.bare)
             .bind(&terms.anchor)
             .bind(&terms.words)
             .bind(&terms.number)
             .bind(&terms.code)
             .bind(&terms.starts)
-            .bind(&terms.code_exact)
             .fetch_all(&mut *tx)
             .await?
     };
@@ -90,12 +88,10 @@ pub async fn search(
 #[derive(sqlx::FromRow)]
 struct Terms {
     phrase: String,
-    full_prefix: String,
-    bare_prefix: String,
+    bare: String,
     anchor: Option<String>,
     words: Vec<String>,
     starts: Vec<String>,
     number: Option<String>,
     code: String,
-    code_exact: String,
 }

@@ -1,12 +1,12 @@
 -- Search: what the typed text $1 becomes for src/db/search.sql, folded as the names are
--- (atlas_fold: case, diacritics, đ); "tp", "tx", "tt" spelt out. Also sets, for the transaction,
--- plans made for the bound values (a B-tree serves LIKE 'prefix%' only for a constant pattern,
--- which a generic plan never has), the trigram threshold of the small tables' candidates (cast
--- wide: 0.2) and the word similarity of the units' typo fallback and final filter (0.45).
+-- (atlas_fold: case, diacritics, đ); "tp", "tx", "tt" spelt out. Also sets, for the transaction:
+-- the trigram threshold of the small tables' candidates (cast wide: 0.2); the word similarity of
+-- the units' typo fallback (0.55: lower lets names sharing only "xa thu" through by the thousand
+-- on a national set); no parallel workers (starting them costs more than the whole search).
 with s as (
-    select set_config('plan_cache_mode', 'force_custom_plan', true),
-           set_config('pg_trgm.similarity_threshold', '0.2', true),
-           set_config('pg_trgm.word_similarity_threshold', '0.45', true)
+    select set_config('pg_trgm.similarity_threshold', '0.2', true),
+           set_config('pg_trgm.word_similarity_threshold', '0.55', true),
+           set_config('max_parallel_workers_per_gather', '0', true)
 ),
 t as (
     select array(
@@ -17,8 +17,7 @@ t as (
 ),
 w as (select toks, array_to_string(toks, ' ') as phrase from t)
 select phrase,
-       phrase || '%' as full_prefix,
-       atlas_bare(phrase) || '%' as bare_prefix,
+       atlas_bare(phrase) as bare,
        -- The word most likely to be rare, of 3 letters or more (a trigram index needs 3): not a
        -- unit kind ("thon", "xa"), a number before letters, the longest, the last (the general
        -- word comes first: "xa thu 5").
@@ -31,6 +30,5 @@ select phrase,
        array(select '(^| )' || x from unnest(toks) x) as starts,
        (select x || '%' from unnest(toks) with ordinality u(x, i)
         where x ~ '[0-9]' order by length(x) desc, i desc limit 1) as number,
-       replace(replace(replace(lower(trim($1)), '\', '\\'), '%', '\%'), '_', '\_') || '%' as code,
-       lower(trim($1)) as code_exact
+       lower(trim($1)) as code
 from w
