@@ -104,7 +104,10 @@ export function numericStyle(view) {
 export const lineEmphasis = (view) => (view.id === 'coverage_gaps'
   ? { color: '#d7191c', weight: 5, dashArray: '10 6', opacity: 1 } : {});
 
-/** A layer's parameters (collection metadata), each {name, type, minimum, maximum, default, enum, title}. */
+/**
+ * A layer's parameters (collection metadata), each {name, type, minimum, maximum, default, enum,
+ * format, title, titles: {vi, en}}; a `format: 'interval'` string is a time window "start/end".
+ */
 export const parametersOf = (coll) => (Array.isArray(coll.parameters) ? coll.parameters.filter((p) => p?.name) : []);
 
 /** The query parameters a layer is asked with: the chosen values, else none (the server's defaults). */
@@ -121,7 +124,7 @@ export function parameterValues(coll) {
 export function parameterControls(coll, onChange) {
   return parametersOf(coll).map((p) => {
     const id = `param-${coll.id}-${p.name}`;
-    const label = typeof p.title === 'object' ? title(p.title, p.name) : p.title || p.name;
+    const label = title(p.titles || (typeof p.title === 'object' ? p.title : null), p.title || p.name);
     const value = state.params?.[coll.id]?.[p.name] ?? p.default ?? '';
     const set = (v) => {
       state.params ??= {};
@@ -136,6 +139,7 @@ export function parameterControls(coll, onChange) {
       const numeric = p.type === 'number' || p.type === 'integer';
       input = el('input', {
         id, type: numeric ? 'number' : 'text', 'data-param': `${coll.id}.${p.name}`, value: String(value),
+        placeholder: p.format === 'interval' ? 'yyyy-mm-dd/yyyy-mm-dd' : null,
         min: p.minimum, max: p.maximum, step: p.type === 'integer' ? 1 : 'any', inputmode: numeric ? 'decimal' : null,
         onchange: (e) => {
           if (!e.target.checkValidity()) { e.target.setAttribute('aria-invalid', 'true'); return; }

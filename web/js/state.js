@@ -36,7 +36,7 @@ export function readHash(hash = location.hash) {
   state.params = {};
   for (const [key, value] of p) {
     const param = /^p\.([\w-]+)\.(\w+)$/.exec(key);
-    if (param && /^[\w.-]{1,40}$/.test(value)) state.params[param[1]] = { ...state.params[param[1]], [param[2]]: value };
+    if (param && /^[\w.:/+-]{1,60}$/.test(value)) state.params[param[1]] = { ...state.params[param[1]], [param[2]]: value };
     if (key.startsWith('cat.')) state.cats[key.slice(4)] = value ? value.split('|') : [];
     if (key.startsWith('by.')) state.colourBy[key.slice(3)] = value;
   }

@@ -73,8 +73,13 @@ test('analysis styles: Gi* bins diverge blue to red, coverage share runs red to 
 });
 
 test('a layer\'s parameters go to its requests and to the URL, only those it declares', () => {
-  readHash('#p.border_coverage.width=500&p.border_coverage.days=30&p.border_coverage.x=%3Cb%3E&p.other.days=9');
-  const coll = { id: 'border_coverage', parameters: [{ name: 'width', type: 'integer' }, { name: 'days', type: 'integer' }] };
-  assert.deepEqual(parameterValues(coll), { width: '500', days: '30' });
+  readHash('#p.border_coverage.width=500&p.border_coverage.window=2020-01-01%2F2020-03-31'
+    + '&p.border_coverage.days=%3Cb%3E&p.border_coverage.x=1&p.other.days=9');
+  const coll = {
+    id: 'border_coverage',
+    parameters: [{ name: 'width', type: 'integer' }, { name: 'days', type: 'integer' }, { name: 'window', type: 'string', format: 'interval' }],
+  };
+  // Markup in the URL is dropped; a parameter the layer does not declare is not sent.
+  assert.deepEqual(parameterValues(coll), { width: '500', window: '2020-01-01/2020-03-31' });
   assert.deepEqual(parameterValues({ id: 'communes' }), {});
 });
