@@ -107,7 +107,7 @@ export class LayerView {
         color: this.isPolygon ? style.color : colourOf(f) || style.color,
         weight: this.isPolygon ? 1 : 3,
         opacity: 0.9,
-        fill: this.isPolygon && Boolean(style.fill),
+        fill: this.isPolygon && (Boolean(style.fill) || Boolean(this.numeric)),
         fillColor: colourOf(f) || style.fill,
         fillOpacity: property || this.numeric ? 0.6 : 0.35,
         ...emphasis,
