@@ -7,36 +7,41 @@
 -- 'p%', so a B-tree serves them in a generic plan too, where the pattern is not a constant.
 -- Units come from indexed sources only, each cut early (a national set has 100,000 villages
 -- whose names share most trigrams): whole-name prefixes in alphabetical order, so the exact name
--- comes first; names holding every word; names holding the anchor word; the children of units
--- named by it (words naming a parent: "si khe ban vuoc").
-with ids as (
+-- and the shortest come first; then, only when those are fewer than `limit`, names holding every
+-- word, names holding the anchor word, and the children of units named by it (words naming a
+-- parent: "si khe ban vuoc").
+with prefixed as (
     (select u.id from admin_units u
      where $1 <> '' and atlas_bare(u.name) ~>=~ $1 and atlas_bare(u.name) ~<~ ($1 || '~')
        and u.validity @> $2::date
-     order by atlas_bare(u.name) using ~<~ limit 100)
+     order by atlas_bare(u.name) using ~<~ limit 50)
     union
     (select u.id from admin_units u
      where $7 <> '' and atlas_bare(u.name) ~>=~ $7 and atlas_bare(u.name) ~<~ ($7 || '~')
        and u.validity @> $2::date
-     order by atlas_bare(u.name) using ~<~ limit 100)
+     order by atlas_bare(u.name) using ~<~ limit 50)
+),
+ids as (
+    select id from prefixed
     union
     (select u.id from admin_units u
-     where $8::text is not null and atlas_fold(u.name) like $8 and atlas_fold(u.name) like all($9)
-       and u.validity @> $2::date
-     limit 200)
+     where (select count(*) from prefixed) < $5 and $8::text is not null
+       and atlas_fold(u.name) like $8 and atlas_fold(u.name) like all($9) and u.validity @> $2::date
+     limit 100)
     union
     (select u.id from admin_units u
-     where $8::text is not null and atlas_fold(u.name) like $8 and u.validity @> $2::date
-     limit 200)
+     where (select count(*) from prefixed) < $5 and $8::text is not null
+       and atlas_fold(u.name) like $8 and u.validity @> $2::date
+     limit 50)
     union
     (select c.id
      from (select p.id from admin_units p
-           where $8::text is not null and atlas_fold(p.name) like $8 and p.level in ('district', 'commune')
-             and p.validity @> $2::date
-           limit 50) p
+           where (select count(*) from prefixed) < $5 and $8::text is not null
+             and atlas_fold(p.name) like $8 and p.level in ('district', 'commune') and p.validity @> $2::date
+           limit 20) p
      join admin_units c on c.parent_id = p.id
      where c.validity @> $2::date
-     limit 300)
+     limit 100)
 ),
 -- Typos: word similarity (pg_trgm.word_similarity_threshold, 0.55) over every name, only when
 -- no unit found above holds every word (their parents' names count).
