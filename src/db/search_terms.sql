@@ -2,9 +2,13 @@
 -- (atlas_fold: case, diacritics, đ); "tp", "tx", "tt" spelt out. Also sets, for the transaction:
 -- the trigram threshold of the small tables' candidates (cast wide: 0.2); the word similarity of
 -- the units' typo fallback (0.55: lower lets names sharing only "xa thu" through by the thousand
--- on a national set); no parallel workers (starting them costs more than the whole search).
+-- on a national set); no parallel workers (starting them costs more than the whole search);
+-- and plans made for the values bound, every time: a generic plan (which PostgreSQL may pick
+-- after five runs of a prepared statement) was measured 20 times slower on "huyen thu 7"
+-- (bench/search.sh), as it cannot see which sources are empty or how rare a word is.
 with s as (
-    select set_config('pg_trgm.similarity_threshold', '0.2', true),
+    select set_config('plan_cache_mode', 'force_custom_plan', true),
+           set_config('pg_trgm.similarity_threshold', '0.2', true),
            set_config('pg_trgm.word_similarity_threshold', '0.55', true),
            set_config('max_parallel_workers_per_gather', '0', true)
 ),
