@@ -29,13 +29,14 @@ pub async fn export(
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
-    let parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
+    let mut parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
     let format = match parsed.rest.first() {
         Some(&(_, f)) => Format::parse(f).ok_or_else(|| {
             ApiError::BadRequest(format!("f: '{f}' is not an export format; use geojson, csv or kml"))
         })?,
         None => return Err(ApiError::BadRequest("f: required; use geojson, csv or kml".into())),
     };
+    crate::layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let date = parsed.filters.as_of.unwrap_or_else(today);
     let filename = format!("{}_{}.{}", layer.id, date.format("%Y%m%d"), format.extension());
     // Audited before the first byte leaves: a download cut short was still an export.
@@ -43,7 +44,7 @@ pub async fn export(
         serde_json::json!({ "format": format.extension(), "query": raw.clone().unwrap_or_default() }),
     );
     audit::record(&state.pool, &entry).await?;
-    let chunks = writers::export(state.pool.clone(), layer, parsed.filters, scope, format);
+    let chunks = writers::export(state.layer_pool(layer).clone(), layer, parsed.filters, scope, format);
     let mut response = Response::new(Body::from_stream(ReceiverStream::new(chunks)));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));

@@ -16,7 +16,7 @@ use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::layers::params::{self, Crs, Filters};
 use crate::layers::query::{self, FeatureShape, Page};
-use crate::layers::{self, LAYERS, Layer, ReadScope, Sensitivity};
+use crate::layers::{self, LAYERS, Layer, ParamKind, ReadScope, Sensitivity};
 
 /// Largest page; a larger `limit` is served as this (OGC: not an error).
 pub const MAX_LIMIT: u64 = 10_000;
@@ -74,9 +74,10 @@ pub async fn scope(who: &Principal, state: &AppState, layer: Option<&Layer>) -> 
         internal: who.has(Permission::ReadInternal),
         restricted: who.has(Permission::ReadRestricted),
         patrols: who.has(Permission::ReadPatrols),
+        analyse: who.has(Permission::Analyse),
         jurisdiction: None,
     };
-    if layer.is_some_and(|l| l.sensitivity == Sensitivity::Restricted) {
+    if layer.is_some_and(|l| matches!(l.sensitivity, Sensitivity::Restricted | Sensitivity::Analysis)) {
         scope.jurisdiction = who.jurisdiction_filter(&state.pool).await?;
     }
     Ok(scope)
@@ -140,7 +141,14 @@ pub async fn conformance() -> Json<Json_> {
 
 /// The description of one collection, as in `/collections` and `/collections/{id}`.
 async fn describe(state: &AppState, layer: &Layer, scope: &ReadScope, base: &str) -> Result<Json_> {
-    let query::Extent { bbox, time } = query::extent(&state.pool, layer, scope).await?;
+    // An analysis is computed for its parameters; its extent is the province's, not worth a run.
+    let query::Extent { bbox, time } = match layers::find("provinces") {
+        Some(province) if !layer.params.is_empty() => {
+            let query::Extent { bbox, .. } = query::extent(state.read_pool(), province, scope).await?;
+            query::Extent { bbox, time: None }
+        }
+        _ => query::extent(state.read_pool(), layer, scope).await?,
+    };
     let id = layer.id;
     let mut extent = json!({ "spatial": {
         "bbox": [bbox.unwrap_or([102.1, 8.2, 109.5, 23.4])],
@@ -163,6 +171,7 @@ async fn describe(state: &AppState, layer: &Layer, scope: &ReadScope, base: &str
         "sensitivity": layer.sensitivity,
         "asOf": layer.temporal,
         "datetime": layer.time.is_some(),
+        "parameters": layer.params.iter().map(param_schema).collect::<Vec<_>>(),
         "style": layer.style,
         "links": [
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": layer.title_vi},
@@ -174,6 +183,29 @@ async fn describe(state: &AppState, layer: &Layer, scope: &ReadScope, base: &str
             {"href": format!("{base}/collections/{id}/export?f=kml"), "rel": "enclosure", "type": "application/vnd.google-earth.kml+xml", "title": "export KML"},
         ]
     }))
+}
+
+/// A layer parameter as JSON Schema with its titles, for clients that build controls from it.
+#[must_use]
+pub fn param_schema(p: &layers::Param) -> Json_ {
+    let mut schema = match p.kind {
+        ParamKind::Number { min, max, default } => {
+            json!({ "type": "number", "minimum": min, "maximum": max, "default": default })
+        }
+        ParamKind::Integer { min, max, default } => {
+            json!({ "type": "integer", "minimum": min, "maximum": max, "default": default })
+        }
+        ParamKind::Window => json!({ "type": "string", "format": "interval" }),
+        ParamKind::Choice { choices } => json!({ "type": "string", "enum": choices }),
+    };
+    if schema.get("default").is_some_and(Json_::is_null) {
+        schema.as_object_mut().map(|o| o.remove("default"));
+    }
+    schema["name"] = json!(p.name);
+    schema["title"] = json!(p.title_vi);
+    schema["titles"] = json!({ "vi": p.title_vi, "en": p.title_en });
+    schema["description"] = json!(p.description);
+    schema
 }
 
 /// `GET /api/v1/collections`: the layers the caller may read.
@@ -301,12 +333,13 @@ pub async fn items(
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
-    let parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
+    let mut parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
     let page = parse_page(layer, &parsed.rest)?;
+    layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let filters: &Filters = &parsed.filters;
     let (matched, features) = tokio::try_join!(
-        query::count(&state.pool, layer, filters, &scope),
-        query::items(&state.pool, layer, filters, &scope, &page),
+        query::count(state.layer_pool(layer), layer, filters, &scope),
+        query::items(state.layer_pool(layer), layer, filters, &scope, &page),
     )?;
     let matched = u64::try_from(matched).unwrap_or(0);
     let returned = features.len() as u64;
@@ -366,19 +399,21 @@ pub async fn item(
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
-    let parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
+    let mut parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
     if !parsed.filters.properties.is_empty()
         || parsed.filters.bbox.is_some()
         || parsed.filters.datetime.is_some()
     {
         return Err(ApiError::BadRequest(
-            "a single feature takes only as_of, f, properties and precision".into(),
+            "a single feature takes only as_of, the collection's parameters, f, properties and precision"
+                .into(),
         ));
     }
     let page = parse_page(layer, &parsed.rest)?;
+    layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let not_found = || ApiError::NotFound(format!("feature '{fid}' in collection '{id}'"));
     let fid_num: i64 = fid.parse().map_err(|_| not_found())?;
-    let feature = query::item(&state.pool, layer, fid_num, &parsed.filters, &scope, &page.shape)
+    let feature = query::item(state.layer_pool(layer), layer, fid_num, &parsed.filters, &scope, &page.shape)
         .await?
         .ok_or_else(not_found)?;
     let base = base_url(&headers);

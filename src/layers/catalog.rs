@@ -41,7 +41,7 @@ const UNIT_PROPS: [Property; 6] = [
 ///
 /// Designations follow a unit's code, not one version's id: a commune that only changed district
 /// or kind in 2020 (a new version, the same code) keeps the designations a decision gave it.
-pub static LAYERS: [Layer; 11] = [
+pub static LAYERS: [Layer; 18] = [
     Layer {
         id: "provinces",
         title_vi: "Tỉnh",
@@ -56,6 +56,7 @@ pub static LAYERS: [Layer; 11] = [
         id_column: "id",
         time: None,
         properties: &UNIT_PROPS,
+        params: &[],
         style: style("#333333", None, true),
     },
     Layer {
@@ -82,6 +83,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("valid_from", Date, "Hiệu lực từ", "Valid from"),
             prop("valid_to", Date, "Hiệu lực đến", "Valid until"),
         ],
+        params: &[],
         style: style("#555555", None, true),
     },
     Layer {
@@ -125,6 +127,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("valid_from", Date, "Hiệu lực từ", "Valid from"),
             prop("valid_to", Date, "Hiệu lực đến", "Valid until"),
         ],
+        params: &[],
         style: Style {
             color: "#7a7a7a",
             fill: Some("#f4f1e8"),
@@ -163,6 +166,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("valid_from", Date, "Hiệu lực từ", "Valid from"),
             prop("valid_to", Date, "Hiệu lực đến", "Valid until"),
         ],
+        params: &[],
         style: style("#b0a890", None, false),
     },
     Layer {
@@ -190,6 +194,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("official_length_m", Number, "Chiều dài chính thức (m)", "Official length (m)"),
             prop("measured_length_m", Number, "Chiều dài đo (m)", "Measured length (m)"),
         ],
+        params: &[],
         style: style("#c0392b", None, true),
     },
     Layer {
@@ -206,6 +211,7 @@ pub static LAYERS: [Layer; 11] = [
         id_column: "id",
         time: None,
         properties: &[prop("number", Text, "Số mốc", "Marker number"), prop("segment_code", Text, "Đoạn", "Segment")],
+        params: &[],
         style: style("#8e44ad", None, false),
     },
     Layer {
@@ -226,6 +232,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("name", Text, "Tên", "Name"),
             prop("commune_code", Text, "Mã xã", "Commune code"),
         ],
+        params: &[],
         style: style("#16a085", None, true),
     },
     Layer {
@@ -257,6 +264,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("commune_name", Text, "Xã", "Commune"),
             shown("description", Text, "Mô tả", "Description"),
         ],
+        params: &[],
         style: Style {
             color: "#d35400",
             fill: None,
@@ -294,6 +302,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("effectiveness", Text, "Hiệu quả", "Effectiveness"),
             prop("rated_year", Integer, "Năm đánh giá", "Rated in"),
         ],
+        params: &[],
         style: Style {
             color: "#27ae60",
             fill: None,
@@ -323,6 +332,7 @@ pub static LAYERS: [Layer; 11] = [
             prop("planned_start", Timestamp, "Bắt đầu", "Planned start"),
             prop("planned_end", Timestamp, "Kết thúc", "Planned end"),
         ],
+        params: &[],
         style: style("#2980b9", None, false),
     },
     Layer {
@@ -348,6 +358,15 @@ pub static LAYERS: [Layer; 11] = [
             prop("ended_at", Timestamp, "Kết thúc", "Ended at"),
             prop("length_m", Number, "Chiều dài (m)", "Length (m)"),
         ],
+        params: &[],
         style: style("#1f618d", None, false),
     },
+    super::catalog_analysis::HOTSPOTS,
+    super::catalog_analysis::EMERGING_HOTSPOTS,
+    // Analyses of rates, patrol effort, border coverage and gaps (`coverage`).
+    super::coverage::COMMUNE_STATS,
+    super::coverage::PATROL_EFFORT,
+    super::coverage::BORDER_COVERAGE,
+    super::coverage::COVERAGE_GAPS,
+    super::coverage::GAPS,
 ];

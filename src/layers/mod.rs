@@ -6,7 +6,10 @@
 //! that source (see [`query`]) from identifiers declared here and bound values, never from
 //! request text.
 
+pub mod analysis;
 mod catalog;
+mod catalog_analysis;
+mod coverage;
 pub mod cql2;
 pub mod params;
 pub mod query;
@@ -17,8 +20,8 @@ use serde::Serialize;
 
 pub use catalog::LAYERS;
 
-/// Who may see a layer. Ordered: a caller cleared for `Restricted` may read all three.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// Who may see a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sensitivity {
     /// Boundaries and the border: may be opened to anonymous readers by configuration.
@@ -28,6 +31,9 @@ pub enum Sensitivity {
     /// Key points, patrols and tracks: analysts and above, editors and patrol users within
     /// their jurisdiction.
     Restricted,
+    /// Analyses derived from restricted data (hotspots, coverage, rates): roles that may analyse,
+    /// within their jurisdiction.
+    Analysis,
 }
 
 /// The geometry type a layer serves.
@@ -105,6 +111,53 @@ pub struct TimeColumns {
     pub end: Option<&'static str>,
 }
 
+/// What kind of value a layer parameter takes, and how it is bound.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamKind {
+    /// A decimal number within `[min, max]`; bound as `float8`, NULL when absent without default.
+    Number {
+        /// Smallest accepted value.
+        min: f64,
+        /// Largest accepted value.
+        max: f64,
+        /// Used when the parameter is absent.
+        default: Option<f64>,
+    },
+    /// A whole number within `[min, max]`; bound as `int8`.
+    Integer {
+        /// Smallest accepted value.
+        min: i64,
+        /// Largest accepted value.
+        max: i64,
+        /// Used when the parameter is absent.
+        default: Option<i64>,
+    },
+    /// A time window in the OGC `datetime` syntax; bound as two `timestamptz` (`{name_start}`,
+    /// `{name_end}`), NULL for an open end.
+    Window,
+    /// One of fixed choices; bound as `text`, NULL when absent.
+    Choice {
+        /// The accepted values.
+        choices: &'static [&'static str],
+    },
+}
+
+/// A parameter of a layer's source (an analysis's inputs: a cell size, a window, a width). The
+/// source refers to it as `{name}`; [`query::start`] binds it.
+#[derive(Debug)]
+pub struct Param {
+    /// Query parameter name.
+    pub name: &'static str,
+    /// Title in Vietnamese.
+    pub title_vi: &'static str,
+    /// Title in English.
+    pub title_en: &'static str,
+    /// What it means and its default, in English (for the API description).
+    pub description: &'static str,
+    /// Its values.
+    pub kind: ParamKind,
+}
+
 /// Hints for the web map's default style.
 #[derive(Debug, Serialize)]
 pub struct Style {
@@ -147,11 +200,19 @@ pub struct Layer {
     pub time: Option<TimeColumns>,
     /// The properties served.
     pub properties: &'static [Property],
+    /// Parameters of the source (analyses); empty for stored data.
+    pub params: &'static [Param],
     /// Default style hints for the web map.
     pub style: Style,
 }
 
 impl Layer {
+    /// The parameter named `name`, if the layer's source takes it.
+    #[must_use]
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
     /// The property named `name`, if the layer has it.
     #[must_use]
     pub fn property(&self, name: &str) -> Option<&Property> {
@@ -177,6 +238,8 @@ pub struct ReadScope {
     pub restricted: bool,
     /// Restricted patrol layers (patrols, tracks).
     pub patrols: bool,
+    /// Analyses of restricted data.
+    pub analyse: bool,
     /// The union of the caller's jurisdiction as EWKB, bounding its reads of restricted layers;
     /// `None` reads everywhere.
     pub jurisdiction: Option<Vec<u8>>,
@@ -186,7 +249,14 @@ impl ReadScope {
     /// Reads everything everywhere (internal jobs, benchmarks of the machinery).
     #[must_use]
     pub fn everything() -> Self {
-        Self { public: true, internal: true, restricted: true, patrols: true, jurisdiction: None }
+        Self {
+            public: true,
+            internal: true,
+            restricted: true,
+            patrols: true,
+            analyse: true,
+            jurisdiction: None,
+        }
     }
 
     /// Whether the caller may read `layer` at all.
@@ -197,6 +267,7 @@ impl ReadScope {
             Sensitivity::Internal => self.internal,
             Sensitivity::Restricted if layer.patrol_layer => self.patrols,
             Sensitivity::Restricted => self.restricted,
+            Sensitivity::Analysis => self.analyse,
         }
     }
 
@@ -204,8 +275,8 @@ impl ReadScope {
     #[must_use]
     pub fn jurisdiction_for(&self, layer: &Layer) -> Option<&[u8]> {
         match layer.sensitivity {
-            Sensitivity::Restricted => self.jurisdiction.as_deref(),
-            _ => None,
+            Sensitivity::Restricted | Sensitivity::Analysis => self.jurisdiction.as_deref(),
+            Sensitivity::Public | Sensitivity::Internal => None,
         }
     }
 }

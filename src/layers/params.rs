@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
-use super::{Layer, PropType, Property};
+use super::{Layer, Param, ParamKind, PropType, Property};
 
 /// Vietnam keeps UTC+7 all year; calendar dates in parameters are Vietnamese days.
 fn vietnam() -> FixedOffset {
@@ -42,6 +42,8 @@ pub enum Value {
     Time(DateTime<Utc>),
     /// Bytes (a geometry as EWKB).
     Bytes(Vec<u8>),
+    /// NULL of a type.
+    Null(PropType),
 }
 
 impl Value {
@@ -238,9 +240,101 @@ pub struct Filters {
     pub properties: Vec<(&'static Property, Value)>,
     /// A CQL2-text filter (OGC API – Features Part 3).
     pub cql: Option<super::cql2::Expr>,
+    /// The values of the layer's parameters, defaults filled in.
+    pub params: Vec<(&'static Param, ParamValue)>,
+    /// The stored analysis run an analysis layer's source reads as `{run}` (see
+    /// `layers::analysis::prepare_filters`); `None` reads nothing.
+    pub run: Option<i64>,
+}
+
+/// The value of a layer parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    /// A number, whole number or choice.
+    Value(Value),
+    /// A time window.
+    Window(Interval),
+    /// Absent, with no default: the source decides (its placeholder is bound as NULL).
+    Absent,
+}
+
+impl Filters {
+    fn param(&self, name: &str) -> Option<&ParamValue> {
+        self.params.iter().find(|(p, _)| p.name == name).map(|(_, v)| v)
+    }
+
+    /// A numeric parameter's value (whole numbers too), if given or defaulted.
+    #[must_use]
+    #[expect(clippy::cast_precision_loss, reason = "parameters are small whole numbers")]
+    pub fn param_number(&self, name: &str) -> Option<f64> {
+        match self.param(name)? {
+            ParamValue::Value(Value::Num(n)) => Some(*n),
+            ParamValue::Value(Value::Int(n)) => Some(*n as f64),
+            _ => None,
+        }
+    }
+
+    /// A choice parameter's value, if given.
+    #[must_use]
+    pub fn param_text(&self, name: &str) -> Option<&str> {
+        match self.param(name)? {
+            ParamValue::Value(Value::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A window parameter's value (open on both ends when absent).
+    #[must_use]
+    pub fn param_window(&self, name: &str) -> Interval {
+        match self.param(name) {
+            Some(ParamValue::Window(w)) => *w,
+            _ => Interval { start: None, end: None },
+        }
+    }
+}
+
+impl Param {
+    /// Parses a value of this parameter.
+    ///
+    /// # Errors
+    /// Malformed or out of range; the message names the parameter and the accepted values.
+    pub fn parse(&'static self, raw: &str) -> Result<ParamValue, ParamError> {
+        let name = self.name;
+        Ok(match self.kind {
+            ParamKind::Number { min, max, .. } => ParamValue::Value(Value::Num(
+                raw.parse::<f64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or_else(|| bad(format!("{name}: '{raw}' is not a number from {min} to {max}")))?,
+            )),
+            ParamKind::Integer { min, max, .. } => ParamValue::Value(Value::Int(
+                raw.parse::<i64>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
+                    bad(format!("{name}: '{raw}' is not a whole number from {min} to {max}"))
+                })?,
+            )),
+            ParamKind::Window => ParamValue::Window(Interval::parse(name, raw)?),
+            ParamKind::Choice { choices } => {
+                if !choices.contains(&raw) {
+                    return Err(bad(format!("{name}: '{raw}' is not one of {}", choices.join(", "))));
+                }
+                ParamValue::Value(Value::Text(raw.to_owned()))
+            }
+        })
+    }
+
+    /// The value used when the parameter is absent.
+    #[must_use]
+    pub fn default_value(&self) -> ParamValue {
+        match self.kind {
+            ParamKind::Number { default: Some(n), .. } => ParamValue::Value(Value::Num(n)),
+            ParamKind::Integer { default: Some(n), .. } => ParamValue::Value(Value::Int(n)),
+            _ => ParamValue::Absent,
+        }
+    }
 }
 
 /// How the raw parameters are split between the endpoint and the shared filters.
+#[derive(Debug)]
 pub struct Parsed<'a> {
     /// The shared filters.
     pub filters: Filters,
@@ -268,6 +362,12 @@ pub fn parse_filters<'a>(
             return Err(bad(format!("{key}: given more than once")));
         }
         seen.push(key);
+        // A layer's own parameter takes precedence over a shared filter of the same name (an
+        // analysis reads `datetime` as its input window, not as a filter on its output).
+        if let Some(param) = layer.param(key) {
+            filters.params.push((param, param.parse(value)?));
+            continue;
+        }
         match key {
             "bbox" => filters.bbox = Some(BBox::parse(value, bbox_crs.unwrap_or(Crs::Crs84))?),
             "bbox-crs" => {}
@@ -307,6 +407,11 @@ pub fn parse_filters<'a>(
     }
     if bbox_crs.is_some() && filters.bbox.is_none() {
         return Err(bad("bbox-crs: given without bbox"));
+    }
+    for param in layer.params {
+        if filters.param(param.name).is_none() {
+            filters.params.push((param, param.default_value()));
+        }
     }
     Ok(Parsed { filters, rest })
 }

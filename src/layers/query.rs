@@ -11,14 +11,16 @@ use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, PgPool, Postgres};
 
-use super::params::{Filters, Value, today};
-use super::{Layer, PropType, Property, ReadScope};
+use super::params::{Filters, ParamValue, Value, today};
+use super::{Layer, ParamKind, PropType, Property, ReadScope};
 
 /// SQL text with its bound values, numbered in order.
 #[derive(Debug, Default)]
 pub struct Sql {
     /// The text.
     pub text: String,
+    /// The layer's source with its parameters bound (see [`start`]).
+    pub source: String,
     binds: Vec<Value>,
 }
 
@@ -53,19 +55,58 @@ impl Sql {
                 Value::Date(d) => q.bind(*d),
                 Value::Time(t) => q.bind(*t),
                 Value::Bytes(b) => q.bind(b.clone()),
+                Value::Null(ty) => match ty {
+                    PropType::Text => q.bind(None::<String>),
+                    PropType::Integer => q.bind(None::<i64>),
+                    PropType::Number => q.bind(None::<f64>),
+                    PropType::Boolean => q.bind(None::<bool>),
+                    PropType::Date => q.bind(None::<chrono::NaiveDate>),
+                    PropType::Timestamp => q.bind(None::<chrono::DateTime<chrono::Utc>>),
+                },
             };
         }
         q
     }
 }
 
-/// Starts a query on `layer`: binds the "as of" date as `$1` for temporal sources.
+/// Starts a query on `layer`: binds the "as of" date as `$1` for temporal sources, then each
+/// parameter of the source in place of its `{name}` placeholder.
 #[must_use]
 pub fn start(layer: &Layer, filters: &Filters) -> Sql {
     let mut sql = Sql::default();
     if layer.temporal {
         sql.bind(Value::Date(filters.as_of.unwrap_or_else(today)));
     }
+    let mut source = layer.source.to_owned();
+    for param in layer.params {
+        let value = filters.params.iter().find(|(p, _)| p.name == param.name).map(|(_, v)| v);
+        let mut place = |suffix: &str, value: Value| {
+            let placeholder = sql.bind(value);
+            source = source.replace(&format!("{{{}{suffix}}}", param.name), &placeholder);
+        };
+        match (param.kind, value) {
+            (ParamKind::Window, Some(ParamValue::Window(w))) => {
+                let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map_or(Value::Null(PropType::Timestamp), Value::Time)
+                };
+                place("_start", time(w.start));
+                place("_end", time(w.end));
+            }
+            (ParamKind::Window, _) => {
+                place("_start", Value::Null(PropType::Timestamp));
+                place("_end", Value::Null(PropType::Timestamp));
+            }
+            (_, Some(ParamValue::Value(v))) => place("", v.clone()),
+            (ParamKind::Number { .. }, _) => place("", Value::Null(PropType::Number)),
+            (ParamKind::Integer { .. }, _) => place("", Value::Null(PropType::Integer)),
+            (ParamKind::Choice { .. }, _) => place("", Value::Null(PropType::Text)),
+        }
+    }
+    if source.contains("{run}") {
+        let run = sql.bind(filters.run.map_or(Value::Null(PropType::Integer), Value::Int));
+        source = source.replace("{run}", &run);
+    }
+    sql.source = source;
     sql
 }
 
@@ -205,7 +246,7 @@ pub async fn items(
     let offset = sql.bind(Value::Int(i64::try_from(page.offset).unwrap_or(i64::MAX)));
     sql.text = format!(
         "{select} from ({source}) l where {conds} order by {order}l.{id} limit {limit} offset {offset}",
-        source = layer.source,
+        source = sql.source,
         id = layer.id_column
     );
     sql.query().fetch(pool).map_ok(|row: PgRow| sqlx::Row::get::<String, _>(&row, 0)).try_collect().await
@@ -224,7 +265,7 @@ pub async fn count(
 ) -> Result<i64, sqlx::Error> {
     let mut sql = start(layer, filters);
     let conds = conditions(&mut sql, layer, filters, scope);
-    sql.text = format!("select count(*) from ({}) l where {conds}", layer.source);
+    sql.text = format!("select count(*) from ({}) l where {conds}", sql.source);
     let row = sql.query().fetch_one(pool).await?;
     Ok(sqlx::Row::get(&row, 0))
 }
@@ -248,7 +289,7 @@ pub async fn item(
     let id_param = sql.bind(Value::Int(id));
     sql.text = format!(
         "{select} from ({source}) l where l.{id_col} = {id_param} and {conds}",
-        source = layer.source,
+        source = sql.source,
         id_col = layer.id_column
     );
     let row = sql.query().fetch_optional(pool).await?;
@@ -287,7 +328,7 @@ pub async fn extent(pool: &PgPool, layer: &Layer, scope: &ReadScope) -> Result<E
     sql.text = format!(
         "select ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
          from (select ST_Extent(l.geom) e, {time} from ({source}) l where {conds}) x(e, t0, t1)",
-        source = layer.source
+        source = sql.source
     );
     let row = sql.query().fetch_one(pool).await?;
     let bbox: Option<f64> = sqlx::Row::get(&row, 0);
@@ -295,4 +336,100 @@ pub async fn extent(pool: &PgPool, layer: &Layer, scope: &ReadScope) -> Result<E
     let t0: Option<String> = sqlx::Row::get(&row, 4);
     let t1: Option<String> = sqlx::Row::get(&row, 5);
     Ok(Extent { bbox, time: layer.time.as_ref().map(|_| [t0, t1]) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::params::parse_filters;
+    use crate::layers::{GeometryType, Param, Sensitivity, Style};
+
+    static WIDTH: Param = Param {
+        name: "width",
+        title_vi: "Bề rộng",
+        title_en: "Width",
+        description: "sight width in metres",
+        kind: ParamKind::Number { min: 10.0, max: 5000.0, default: Some(500.0) },
+    };
+    static PARAMS: [Param; 3] = [
+        Param {
+            name: "datetime",
+            title_vi: "Thời gian",
+            title_en: "Window",
+            description: "",
+            kind: ParamKind::Window,
+        },
+        Param {
+            name: "category",
+            title_vi: "Loại",
+            title_en: "Category",
+            description: "",
+            kind: ParamKind::Choice { choices: &["drugs", "theft"] },
+        },
+        Param {
+            name: "days",
+            title_vi: "Số ngày",
+            title_en: "Days",
+            description: "",
+            kind: ParamKind::Integer { min: 1, max: 3650, default: None },
+        },
+    ];
+    static LAYER: Layer = Layer {
+        id: "analysis",
+        title_vi: "Phân tích",
+        title_en: "Analysis",
+        description: "a parametrised source",
+        sensitivity: Sensitivity::Analysis,
+        patrol_layer: false,
+        geometry: GeometryType::Point,
+        source: "select 1 as id, {datetime_start} as s, {datetime_end} as e, {category} as c, {days} as d,
+                        {datetime_start} as again, null::geometry as geom",
+        temporal: true,
+        id_column: "id",
+        time: None,
+        properties: &[],
+        params: &PARAMS,
+        style: Style { color: "#000", fill: None, category_property: None, cluster: false, visible: false },
+    };
+
+    fn pairs(raw: &[(&str, &str)]) -> Vec<(String, String)> {
+        raw.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn parameters_are_bound_in_place_of_their_placeholders() {
+        let given = pairs(&[("datetime", "2024-01-01/.."), ("category", "drugs")]);
+        let filters = parse_filters(&LAYER, &given, &[]).expect("valid parameters").filters;
+        let sql = start(&LAYER, &filters);
+        // $1 is the "as of" date; the window's two ends, the choice, then the absent integer.
+        assert_eq!(
+            sql.source,
+            "select 1 as id, $2 as s, $3 as e, $4 as c, $5 as d,
+                        $2 as again, null::geometry as geom"
+        );
+        assert_eq!(sql.len(), 5);
+        assert_eq!(sql.binds[2], Value::Null(PropType::Timestamp), "an open end is NULL");
+        assert_eq!(sql.binds[3], Value::Text("drugs".into()));
+        assert_eq!(sql.binds[4], Value::Null(PropType::Integer), "absent without a default");
+    }
+
+    #[test]
+    fn parameters_are_validated_and_named_in_the_refusal() {
+        let refused = |raw: &[(&str, &str)]| parse_filters(&LAYER, &pairs(raw), &[]).expect_err("refused").0;
+        assert_eq!(refused(&[("days", "0")]), "days: '0' is not a whole number from 1 to 3650");
+        assert_eq!(refused(&[("category", "fraud")]), "category: 'fraud' is not one of drugs, theft");
+        assert!(refused(&[("datetime", "soon")]).starts_with("datetime: 'soon' is not"));
+        assert!(WIDTH.parse("-5").is_err() && WIDTH.parse("NaN").is_err() && WIDTH.parse("5001").is_err());
+        assert_eq!(WIDTH.parse("250").ok(), Some(ParamValue::Value(Value::Num(250.0))));
+        assert_eq!(WIDTH.default_value(), ParamValue::Value(Value::Num(500.0)));
+    }
+
+    #[test]
+    fn every_placeholder_of_the_catalog_is_a_declared_parameter() {
+        for layer in &crate::layers::LAYERS {
+            let filters = parse_filters(layer, &[], &[]).expect("defaults").filters;
+            let sql = start(layer, &filters);
+            assert!(!sql.source.contains('{'), "{}: a placeholder is left unbound", layer.id);
+        }
+    }
 }

@@ -88,7 +88,7 @@ pub async fn tile(
         margin = f64::from(BUFFER) / f64::from(EXTENT),
         name = layer.id,
         id = layer.id_column,
-        source = layer.source,
+        source = sql.source,
     );
     let row = sql.query().fetch_one(pool).await?;
     let bytes: Option<Vec<u8>> = sqlx::Row::get(&row, 0);

@@ -127,7 +127,7 @@ async fn write_all(
     };
     let conds = conditions(&mut sql, layer, filters, scope);
     // Identifiers from the registry only; every request value is bound (see `query`).
-    sql.text = format!("{select} from ({}) l where {conds} order by l.{}", layer.source, layer.id_column);
+    sql.text = format!("{select} from ({}) l where {conds} order by l.{}", sql.source, layer.id_column);
 
     let mut buf = Vec::with_capacity(CHUNK + 4096);
     write_header(&mut buf, layer, format);

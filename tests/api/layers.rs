@@ -58,7 +58,14 @@ async fn landing_conformance_and_collections_describe_the_registry() {
             "key_points",
             "model_sites",
             "patrol_routes",
-            "patrol_tracks"
+            "patrol_tracks",
+            "hotspots",
+            "emerging_hotspots",
+            "commune_stats",
+            "patrol_effort",
+            "border_coverage",
+            "coverage_gaps",
+            "gaps"
         ]
     );
     let communes = &collections[2];

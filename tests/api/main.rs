@@ -1,11 +1,17 @@
 //! The one integration test binary: every module drives the real code against a real
 //! PostgreSQL + PostGIS (see `support`).
 
+mod analysis;
+mod backup;
 mod cluster;
+mod coverage;
+mod coverage_layers;
 mod demo;
+mod faults;
 mod gdal;
 mod health;
 mod layers;
+mod replica;
 mod report;
 mod schema;
 mod search;

@@ -1,0 +1,133 @@
+//! `GET /api/v1/analysis/pai`: does the hot-spot map predict? The hit rate and the Predictive
+//! Accuracy Index (Chainey, Tompson & Uhlig 2008) of the training period's densest cells for the
+//! test period's key points, beside the same figures for the communes designated key for
+//! security and order. Permission: `Analyse`; a caller bound to a jurisdiction gets the figures
+//! of its jurisdiction.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use super::gate::Principal;
+use super::ogc::pairs;
+use super::routes::Route;
+use super::{ApiError, AppState, Result};
+use crate::analysis::pai::{predict, top_cells};
+use crate::auth::Permission;
+use crate::db::analysis::{PointFilter, pai_counts, run_cells};
+use crate::layers::analysis::{Analysis, Request, prepare};
+use crate::layers::params::{Interval, today};
+
+/// Routes of this module.
+pub fn routes() -> Vec<Route> {
+    vec![Route::get("/api/v1/analysis/pai", Permission::Analyse, pai)]
+}
+
+/// The validated query.
+#[derive(Debug)]
+struct PaiQuery {
+    train: Interval,
+    test: Interval,
+    coverage: f64,
+    cell: Option<f64>,
+    as_of: NaiveDate,
+}
+
+const USAGE: &str = "this endpoint takes train, test (intervals), coverage (0 < c ≤ 1), cell (m) and as_of";
+
+impl PaiQuery {
+    fn parse(pairs: &[(String, String)]) -> Result<Self> {
+        let bad = ApiError::BadRequest;
+        let (mut train, mut test, mut coverage, mut cell, mut as_of) = (None, None, None, None, None);
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, value) in pairs {
+            if seen.contains(&key.as_str()) {
+                return Err(bad(format!("{key}: given more than once")));
+            }
+            seen.push(key);
+            let number = || value.parse::<f64>().ok().filter(|n| n.is_finite());
+            match key.as_str() {
+                "train" => train = Some(Interval::parse("train", value).map_err(|e| bad(e.0))?),
+                "test" => test = Some(Interval::parse("test", value).map_err(|e| bad(e.0))?),
+                "coverage" => {
+                    coverage = Some(number().filter(|c| *c > 0.0 && *c <= 1.0).ok_or_else(|| {
+                        bad(format!(
+                            "coverage: '{value}' is not a share of the province above 0 and at most 1"
+                        ))
+                    })?);
+                }
+                "cell" => {
+                    cell = Some(number().filter(|c| (1.0..=100_000.0).contains(c)).ok_or_else(|| {
+                        bad(format!("cell: '{value}' is not a number from 1 to 100000 (metres)"))
+                    })?);
+                }
+                "as_of" => {
+                    as_of = Some(
+                        NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                            .map_err(|_| bad(format!("as_of: '{value}' is not a date YYYY-MM-DD")))?,
+                    );
+                }
+                _ => return Err(bad(format!("{key}: unknown parameter; {USAGE}"))),
+            }
+        }
+        Ok(Self {
+            train: train.ok_or_else(|| bad(format!("train: required; {USAGE}")))?,
+            test: test.ok_or_else(|| bad(format!("test: required; {USAGE}")))?,
+            coverage: coverage.unwrap_or(0.05),
+            cell,
+            as_of: as_of.unwrap_or_else(today),
+        })
+    }
+}
+
+fn interval_text(i: Interval) -> String {
+    let end =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or_else(|| "..".to_owned(), |t| t.to_rfc3339());
+    format!("{}/{}", end(i.start), end(i.end))
+}
+
+/// `GET /api/v1/analysis/pai?train=&test=&coverage=0.05[&cell=][&as_of=]`.
+async fn pai(State(state): State<AppState>, who: Principal, RawQuery(raw): RawQuery) -> Result<Json<Value>> {
+    let q = PaiQuery::parse(&pairs(raw.as_deref())?)?;
+    // A caller bound to a jurisdiction gets the figures of its jurisdiction: the cells that meet
+    // it, and the key points and key communes within it.
+    let within = who.jurisdiction_filter(&state.pool).await?;
+    let points = |w: Interval| PointFilter { as_of: q.as_of, start: w.start, end: w.end, category: None };
+    let req = Request { cell: q.cell, radius: None, points: points(q.train) };
+    let run = prepare(&state.pool, Analysis::HotSpots, &req).await?;
+    let cells = run_cells(&state.pool, run, within.as_deref()).await?;
+    let score: Vec<f64> = cells.iter().map(|c| c.density.unwrap_or(0.0)).collect();
+    let area: Vec<f64> = cells.iter().map(|c| c.area_m2).collect();
+    let province_m2: f64 = area.iter().sum();
+    let chosen = top_cells(&score, &area, q.coverage * province_m2);
+    let chosen_ids: Vec<i64> = chosen.iter().map(|&k| cells[k].id).collect();
+    let chosen_m2: f64 = chosen.iter().map(|&k| area[k]).sum();
+    let counts = pai_counts(&state.pool, run, &chosen_ids, &points(q.test), within.as_deref()).await?;
+    let (total, a_km2) = (counts.total.cast_unsigned(), province_m2 / 1e6);
+    let hotspots = predict(counts.in_cells.cast_unsigned(), total, chosen_m2 / 1e6, a_km2);
+    let communes = predict(counts.in_key_communes.cast_unsigned(), total, counts.key_area_m2 / 1e6, a_km2);
+    Ok(Json(json!({
+        "train": interval_text(q.train),
+        "test": interval_text(q.test),
+        "as_of": q.as_of,
+        "coverage": q.coverage,
+        "province_area_km2": a_km2,
+        "within_jurisdiction": within.is_some(),
+        "hotspots": {
+            "method": "the training period's cells of highest kernel density (hotspots layer), until they cover `coverage` of the province",
+            "cells": chosen.len(),
+            "cells_in_grid": cells.len(),
+            "hits": hotspots.hits, "total": hotspots.total, "area_km2": hotspots.area_km2,
+            "area_share": chosen_m2 / province_m2.max(f64::MIN_POSITIVE),
+            "hit_rate": hotspots.hit_rate, "pai": hotspots.pai,
+        },
+        "key_communes": {
+            "method": "communes designated key for security and order (key_security) on as_of",
+            "communes": counts.key_communes,
+            "hits": communes.hits, "total": communes.total, "area_km2": communes.area_km2,
+            "area_share": communes.area_km2 / a_km2.max(f64::MIN_POSITIVE),
+            "hit_rate": communes.hit_rate, "pai": communes.pai,
+        },
+    })))
+}
