@@ -81,3 +81,74 @@ async fn a_restricted_key_point_is_invisible_to_a_viewer_and_bad_queries_are_400
         assert_eq!(get_json(&viewer, bad).await.0, StatusCode::BAD_REQUEST, "{bad}");
     }
 }
+
+/// Words naming a parent find the child: "Thôn Sì Khe" of Xã Bản Vược (fixtures/laocai/villages.geojson,
+/// parent 02710), not the Sì Khe of other communes, nor the commune itself first.
+#[tokio::test]
+async fn words_of_a_parent_find_its_child() {
+    let db = loaded_db().await;
+    let viewer = as_user(crate::support::app(db.pool.clone()), &token(&db.pool, Role::Viewer, &[]).await);
+    let (status, body) = get_json(&viewer, &url("si khe ban vuoc")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(first(&body), ("villages".into(), "Thôn Sì Khe, Xã Bản Vược, Huyện Bát Xát".into()), "{body}");
+}
+
+/// A crowded set in the manner of bench/national.sql (names sharing nearly all their trigrams,
+/// the same village name in every commune): each source of candidates is cut early, and the
+/// exact name, the prefixes, a village named with its commune and a typo still come first.
+#[tokio::test]
+async fn a_crowded_set_keeps_its_ranking() {
+    let db = loaded_db().await;
+    sqlx::raw_sql(
+        r"
+        insert into admin_units (code, level, kind, name, valid_from, geom)
+        values ('SP', 'province', 'tỉnh', 'Tỉnh thử nghiệm', '2000-01-01', ST_Multi(ST_MakeEnvelope(102, 8, 103, 9, 4326)));
+        insert into admin_units (code, level, kind, name, parent_id, valid_from, geom)
+        select 'SD', 'district', 'huyện', 'Huyện thử', id, '2000-01-01', geom from admin_units where code = 'SP';
+        insert into admin_units (code, level, kind, name, parent_id, valid_from, geom)
+        select 'SC' || n, 'commune', 'xã', 'Xã thử ' || n, d.id, '2000-01-01',
+               ST_Multi(ST_MakeEnvelope(102 + n * 0.003, 8, 102 + (n + 1) * 0.003, 9, 4326))
+        from generate_series(0, 299) n, admin_units d where d.code = 'SD';
+        insert into admin_units (code, level, kind, name, parent_id, valid_from, geom)
+        select c.code || '-' || v, 'village', 'thôn', 'Thôn thử ' || v, c.id, '2000-01-01', c.geom
+        from admin_units c, generate_series(0, 9) v where c.code like 'SC%' and c.level = 'commune';
+        ",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("crowded set");
+    let analyst = as_user(crate::support::app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    let table = [
+        ("xa thu 1", "communes", "Xã thử 1, Huyện thử"),
+        ("Xã Thử 12", "communes", "Xã thử 12, Huyện thử"),
+        ("thu 123", "communes", "Xã thử 123, Huyện thử"),
+        ("thon thu 5 xa thu 123", "villages", "Thôn thử 5, Xã thử 123, Huyện thử"),
+        ("xa thu 123 thon thu 5", "villages", "Thôn thử 5, Xã thử 123, Huyện thử"),
+        ("xa thuu 123", "communes", "Xã thử 123, Huyện thử"),
+        ("ban vuoc", "communes", "Xã Bản Vược, Huyện Bát Xát"),
+    ];
+    let mut wrong = Vec::new();
+    for (q, layer, label) in table {
+        let (status, body) = get_json(&analyst, &url(q)).await;
+        assert_eq!(status, StatusCode::OK, "{q}: {body}");
+        if first(&body) != (layer.to_owned(), label.to_owned()) {
+            wrong.push(format!("{q:?}: got {:?}, expected ({layer}, {label})", first(&body)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Prefixes are ranges a B-tree serves in generic plans too: the same answers after the
+    // fifth execution of the prepared statements, when PostgreSQL may switch to a generic plan.
+    for _ in 0..7 {
+        let (_, body) = get_json(&analyst, &url("thu 12")).await;
+        assert_eq!(first(&body), ("communes".into(), "Xã thử 12, Huyện thử".into()), "{body}");
+        // Codes by prefix: the three KP-2019-0000x of fixtures/laocai/key_points.geojson.
+        let (_, body) = get_json(&analyst, &url("kp-2019-0000")).await;
+        assert_eq!(body["results"].as_array().map(Vec::len), Some(3), "{body}");
+    }
+    // A prefix: after the exact name, the names that go on from it ("Xã thử 12x").
+    let (_, body) = get_json(&analyst, &url("xa thu 12")).await;
+    let labels: Vec<&str> =
+        body["results"].as_array().expect("results").iter().filter_map(|h| h["label"].as_str()).collect();
+    assert_eq!(labels.len(), 10, "{labels:?}");
+    assert!(labels[1..].iter().all(|l| l.starts_with("Xã thử 12")), "{labels:?}");
+}

@@ -4,6 +4,7 @@
 
 /* global L */
 
+import { lineEmphasis, numericStyle, parameterValues } from './analysis.js';
 import { getCached, query } from './api.js';
 import { categoryColours } from './colours.js';
 import { hasCategoryFilter, paramsFor, passesCategory } from './filters.js';
@@ -26,6 +27,7 @@ export class LayerView {
     this.colours = new Map();
     this.counts = new Map();
     this.error = null;
+    this.numeric = null;
   }
 
   get id() {
@@ -59,13 +61,13 @@ export class LayerView {
   /** The items URL under the current filters (categories are applied in the page). */
   itemsUrl(communesOf) {
     const params = paramsFor(this.coll, this.queryables, communesOf, { withCategories: false });
-    return `${API}/${encodeURIComponent(this.id)}/items${query({ limit: 10000, ...params })}`;
+    return `${API}/${encodeURIComponent(this.id)}/items${query({ limit: 10000, ...params, ...parameterValues(this.coll) })}`;
   }
 
   /** The export URL of format `f` under every current filter, categories included. */
   exportUrl(f, communesOf) {
     const params = paramsFor(this.coll, this.queryables, communesOf);
-    return `${API}/${encodeURIComponent(this.id)}/export${query({ f, ...params })}`;
+    return `${API}/${encodeURIComponent(this.id)}/export${query({ f, ...params, ...parameterValues(this.coll) })}`;
   }
 
   /** The features under the current filters (not yet kept: a newer refresh may overtake). */
@@ -76,12 +78,14 @@ export class LayerView {
   setData(data) {
     this.features = data.features || [];
     this.matched = data.numberMatched ?? this.features.length;
+    this.numeric = numericStyle(this);
   }
 
   /** (Re)draws the loaded features on `map`; `onSelect(view, feature, layer)` on click. */
   draw(map, onSelect) {
     if (this.group) map.removeLayer(this.group);
-    const property = this.colourProperty;
+    // An analysis property (Gi* bins, coverage share, rates) colours the layer instead of categories.
+    const property = this.numeric ? null : this.colourProperty;
     const shown = this.features.filter((f) => passesCategory(this.coll, f));
     const values = new Set(this.features.map((f) => categoryValue(f, property)));
     const { fill, color } = this.coll.style;
@@ -93,7 +97,9 @@ export class LayerView {
     }
     const pane = paneFor(this.coll.geometryType);
     const style = this.coll.style || {};
-    const colourOf = (f) => (property ? this.colours.get(categoryValue(f, property)) : null);
+    const colourOf = (f) => (this.numeric ? this.numeric.colour(f)
+      : property ? this.colours.get(categoryValue(f, property)) : null);
+    const emphasis = lineEmphasis(this);
     const geo = L.geoJSON({ type: 'FeatureCollection', features: shown }, {
       pane,
       // Leaflet applies `style` to point markers too: they keep their own (pointToLayer).
@@ -101,9 +107,10 @@ export class LayerView {
         color: this.isPolygon ? style.color : colourOf(f) || style.color,
         weight: this.isPolygon ? 1 : 3,
         opacity: 0.9,
-        fill: this.isPolygon && Boolean(style.fill),
+        fill: this.isPolygon && (Boolean(style.fill) || Boolean(this.numeric)),
         fillColor: colourOf(f) || style.fill,
-        fillOpacity: property ? 0.6 : 0.35,
+        fillOpacity: property || this.numeric ? 0.6 : 0.35,
+        ...emphasis,
       }),
       pointToLayer: (f, latlng) => L.circleMarker(latlng, {
         pane,

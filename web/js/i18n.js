@@ -56,6 +56,10 @@ const STRINGS = {
     profileNote: 'Đếm từ lớp Điểm trọng điểm, theo khoảng thời gian đang lọc.',
     byMonth: 'Theo tháng',
     byCategory: 'Theo loại',
+    search: 'Tìm kiếm',
+    searchPlaceholder: 'Tìm xã, thôn, đồn, mốc, mã điểm…',
+    searchNone: 'Không tìm thấy',
+    searchResults: 'kết quả',
   },
   en: {
     appTitle: 'ANTQ Atlas — Lao Cai',
@@ -111,6 +115,10 @@ const STRINGS = {
     profileNote: 'Counted from the key points layer, in the filtered date range.',
     byMonth: 'By month',
     byCategory: 'By category',
+    search: 'Search',
+    searchPlaceholder: 'Find a commune, village, post, marker, code…',
+    searchNone: 'Nothing found',
+    searchResults: 'results',
   },
 };
 

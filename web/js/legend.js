@@ -23,6 +23,12 @@ export function renderLegend(container, views, onChange) {
   const entries = views.map((view) => {
     const heading = el('h3', {}, title(view.coll.titles, view.id), ' ',
       el('span', { class: 'count', 'data-count': view.id }, `(${formatNumber(view.drawn)})`));
+    if (view.numeric) {
+      return el('li', { 'data-legend': view.id, 'data-legend-property': view.numeric.property }, heading,
+        el('div', { class: 'hint' }, view.numeric.heading),
+        view.numeric.rows().map(([colour, label, value]) => el('div', { class: 'legend-row', 'data-value': String(value) },
+          swatch(view, colour), ' ', label)));
+    }
     const property = view.colourProperty;
     if (!property) {
       return el('li', { 'data-legend': view.id }, heading,

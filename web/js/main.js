@@ -3,6 +3,7 @@
 
 /* global L */
 
+import { parameterControls } from './analysis.js';
 import { get, getCached, query, whenSignedOut } from './api.js';
 import { currentUser, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
@@ -14,6 +15,7 @@ import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
 import { profileSource, showCommuneProfile } from './profile.js';
 import { showProvinceReport } from './report.js';
+import { createSearch } from './search.js';
 import { readHash, state, writeHash } from './state.js';
 
 const EXPORT_FORMATS = [['geojson', 'GeoJSON'], ['csv', 'CSV'], ['kml', 'KML']];
@@ -25,6 +27,7 @@ let units = { districts: [], communes: [] };
 let busy = 1;
 let refreshes = 0;
 let highlighted = null;
+let search = null;
 
 const setBusy = (delta) => {
   busy += delta;
@@ -46,6 +49,12 @@ async function start() {
   $('#app').hidden = false;
   const config = await get('/config.json');
   map = createMap($('#map'), config);
+  search = createSearch($('#search'), {
+    map: () => map,
+    asOf: () => state.asOf,
+    layerTitle: (id) => title(views.find((v) => v.id === id)?.coll.titles, id),
+    onPick: showHit,
+  });
   if (state.centre && state.zoom !== null) map.setView(state.centre, state.zoom);
   map.on('moveend', () => {
     state.zoom = map.getZoom();
@@ -70,6 +79,7 @@ function renderChrome() {
   lang.textContent = t('language');
   lang.setAttribute('aria-label', t('languageLabel'));
   $('#print-button').textContent = t('print');
+  search?.render();
   $('#signout').textContent = t('signOut');
   $('#menu-toggle').textContent = `☰ ${t('menu')}`;
   for (const [id, key] of [['h-layers', 'layers'], ['h-filters', 'filters'], ['h-legend', 'legend'],
@@ -103,6 +113,7 @@ function renderLayerList() {
       }, choices.map((c) => el('option', { value: c.name, selected: c.name === view.colourProperty }, c.title)));
       children.push(el('div', { class: 'sub' }, el('span', {}, `${t('colourBy')}: `), select));
     }
+    if (visible(view)) children.push(...parameterControls(view.coll, refresh));
     if (visible(view) && hasPermission(me, 'export')) {
       children.push(el('div', { class: 'sub exports' }, `${t('export')}: `,
         EXPORT_FORMATS.map(([f, label]) => el('a', {
@@ -304,6 +315,14 @@ function select(view, feature, layer) {
     highlighted = { layer, weight: layer.options.weight };
     layer.setStyle({ weight: 4 });
   }
+}
+
+/** A search hit picked: its details, when its layer is one this user reads. */
+async function showHit(hit) {
+  const view = views.find((v) => v.id === hit.layer);
+  if (!view) return;
+  const feature = await getCached(`/api/v1/collections/${hit.layer}/items/${hit.id}`).catch(() => null);
+  if (feature) select(view, feature, null);
 }
 
 function closeDetails() {

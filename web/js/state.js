@@ -10,6 +10,7 @@ export const state = {
   commune: '',
   cats: {}, // layer id -> array of category values shown (absent: all)
   colourBy: {}, // polygon layer id -> property
+  params: {}, // layer id -> {parameter name -> value} (an analysis layer's parameters)
   lang: 'vi',
   zoom: null,
   centre: null, // [lat, lon]
@@ -32,7 +33,10 @@ export function readHash(hash = location.hash) {
   state.lang = p.get('lang') === 'en' ? 'en' : 'vi';
   state.cats = {};
   state.colourBy = {};
+  state.params = {};
   for (const [key, value] of p) {
+    const param = /^p\.([\w-]+)\.(\w+)$/.exec(key);
+    if (param && /^[\w.:/+-]{1,60}$/.test(value)) state.params[param[1]] = { ...state.params[param[1]], [param[2]]: value };
     if (key.startsWith('cat.')) state.cats[key.slice(4)] = value ? value.split('|') : [];
     if (key.startsWith('by.')) state.colourBy[key.slice(3)] = value;
   }
@@ -55,6 +59,9 @@ export function writeHash() {
   if (state.commune) p.set('c', state.commune);
   for (const [id, values] of Object.entries(state.cats)) p.set(`cat.${id}`, values.join('|'));
   for (const [id, prop] of Object.entries(state.colourBy)) p.set(`by.${id}`, prop);
+  for (const [id, values] of Object.entries(state.params)) {
+    for (const [name, value] of Object.entries(values)) if (value !== '') p.set(`p.${id}.${name}`, value);
+  }
   if (state.lang !== 'vi') p.set('lang', state.lang);
   if (state.zoom !== null) p.set('z', String(state.zoom));
   if (state.centre) p.set('ll', state.centre.map((v) => v.toFixed(5)).join(','));

@@ -48,3 +48,38 @@ test('filters apply per layer as the registry says, with CQL2 literals quoted', 
   state.cats.kp = [];
   assert.equal(paramsFor(points, q('category'), communesOf).filter, 'category IS NULL');
 });
+
+const { giColour, numericStyle, parameterValues, quintiles, shareColour } = await import('../js/analysis.js');
+const { readHash } = await import('../js/state.js');
+
+test('analysis styles: Gi* bins diverge blue to red, coverage share runs red to green', () => {
+  // ColorBrewer RdBu, 7 classes: cold -3 darkest blue, hot +3 darkest red, 0 light grey.
+  assert.equal(giColour(-3), '#2166ac');
+  assert.equal(giColour(0), '#eeeeee');
+  assert.equal(giColour(3), '#b2182b');
+  assert.equal(giColour(4), null);
+  assert.equal(shareColour(0), '#d7191c');
+  assert.equal(shareColour(1), '#1a9641');
+  assert.equal(shareColour(7), '#1a9641');
+  assert.equal(shareColour(null), null);
+  assert.deepEqual(quintiles([5, 1, 4, 2, 3, 10, 9, 8, 7, 6]), [3, 5, 7, 9]);
+  setLang('vi');
+  const hot = numericStyle({ queryables: { properties: { gi_bin: {} } }, features: [] });
+  assert.equal(hot.heading, 'Điểm nóng (Gi*)');
+  assert.deepEqual(hot.rows().map(([, label]) => label).filter((l) => /99/.test(l)), ['Điểm nóng 99 %', 'Điểm lạnh 99 %']);
+  assert.equal(hot.colour({ properties: { gi_bin: -2 } }), '#67a9cf');
+  // No analysis property: no numeric style (the layers keep their registry colours).
+  assert.equal(numericStyle({ queryables: { properties: { name: {} } }, features: [{ properties: { code: 'x' } }] }), null);
+});
+
+test('a layer\'s parameters go to its requests and to the URL, only those it declares', () => {
+  readHash('#p.border_coverage.width=500&p.border_coverage.window=2020-01-01%2F2020-03-31'
+    + '&p.border_coverage.days=%3Cb%3E&p.border_coverage.x=1&p.other.days=9');
+  const coll = {
+    id: 'border_coverage',
+    parameters: [{ name: 'width', type: 'integer' }, { name: 'days', type: 'integer' }, { name: 'window', type: 'string', format: 'interval' }],
+  };
+  // Markup in the URL is dropped; a parameter the layer does not declare is not sent.
+  assert.deepEqual(parameterValues(coll), { width: '500', window: '2020-01-01/2020-03-31' });
+  assert.deepEqual(parameterValues({ id: 'communes' }), {});
+});
