@@ -65,7 +65,7 @@ for db in hot_demo hot_million; do
     declare -A f=()
     while IFS='=' read -r k v; do f[$k]=$v; done < <(
       $BIN bench-hotspots --database-url "$(url $db)" --cell "$cell" --repeat "$REPEAT" --out "$out"
-      "$VENV/bin/python" bench/esda_compare.py "$out" 20)
+      "$VENV/bin/python" bench/esda_compare.py "$out" 5)
     ratio=$(awk -v a="${f[esda_gi_fdr_ms]}" -v b="${f[gi_fdr_ms]}" 'BEGIN { printf "%.1f", a / b }')
     ok=$(awk -v d="${f[max_abs_z_diff]}" 'BEGIN { print (d + 0 <= 1e-9) ? "✔" : "✘" }')
     report "| $db | $cell m | ${f[cells]} | ${f[points]} | ${f[layer_run_ms]} ms | ${f[layer_cached_ms]} ms |" \
