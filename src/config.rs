@@ -154,6 +154,11 @@ pub struct DbConfig {
     /// Largest number of pooled database connections.
     #[arg(long, env = "ANTQ_DB_POOL_SIZE", default_value_t = 16, global = true)]
     pub pool_size: u32,
+
+    /// Seconds a database statement may run before the server cancels it (0: no limit). Keep it
+    /// under the request timeout, so a slow query frees its connection when its request gives up.
+    #[arg(long, env = "ANTQ_STATEMENT_TIMEOUT", default_value_t = 25, global = true)]
+    pub statement_timeout_secs: u64,
 }
 
 /// Settings of `serve` and `demo`.
@@ -170,6 +175,21 @@ pub struct ServeConfig {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "ANTQ_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Hot standbys (streaming replicas) for reads of layers, tiles, exports, reports and
+    /// search; comma-separated in the environment. Writes and sessions stay on the primary.
+    #[arg(
+        long = "read-database-url",
+        env = "ANTQ_READ_DATABASE_URLS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub read_database_urls: Vec<String>,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C; new connections are
+    /// refused meanwhile.
+    #[arg(long, env = "ANTQ_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
 
     /// Minutes of inactivity after which a session expires.
     #[arg(long, env = "ANTQ_SESSION_IDLE_MINS", default_value_t = 720, value_parser = clap::value_parser!(u64).range(1..=43_200))]

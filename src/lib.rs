@@ -106,19 +106,26 @@ async fn print_summary(db: &Database) -> anyhow::Result<()> {
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
-    let state = http::AppState {
-        pool: db.pool.clone(),
-        private_cluster: db.is_private(),
-        http: Arc::new(http::HttpSettings {
-            web_dir: config.web_dir.clone(),
-            request_timeout: Duration::from_secs(config.request_timeout_secs),
-            session_idle: Duration::from_mins(config.session_idle_mins),
-            public_layers: config.public_layers,
-            cookie_security: config.secure_cookies,
-            basemap_url: config.basemap_url.clone(),
-            basemap_attribution: config.basemap_attribution.clone(),
-        }),
+    let settings = http::HttpSettings {
+        web_dir: config.web_dir.clone(),
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
+        session_idle: Duration::from_mins(config.session_idle_mins),
+        public_layers: config.public_layers,
+        cookie_security: config.secure_cookies,
+        basemap_url: config.basemap_url.clone(),
+        basemap_attribution: config.basemap_attribution.clone(),
     };
+    let mut state = http::AppState::new(db.pool.clone(), db.is_private(), settings);
+    let reads = Arc::new(
+        db::replicas::ReadPools::connect(
+            db.pool.clone(),
+            &config.read_database_urls,
+            db.pool.options().get_max_connections(),
+        )
+        .await?,
+    );
+    let watcher = reads.watch();
+    state.reads = Arc::clone(&reads);
     let listener =
         TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
@@ -126,7 +133,25 @@ async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
     println!("ANTQ Atlas is serving at http://{addr}/ (Ctrl-C to stop)");
     // The peer address feeds the sign-in throttle and the audit log.
     let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")
+    let (stopping, mut stop) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let outcome = tokio::select! {
+        done = server => done.context("the server failed"),
+        () = async {
+            let _ = stop.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period were cut off");
+            Ok(())
+        }
+    };
+    watcher.abort();
+    reads.close().await;
+    outcome
 }
 
 /// Tells the person who typed `antq demo` how to sign in.

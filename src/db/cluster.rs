@@ -26,7 +26,7 @@ use sqlx::postgres::PgConnectOptions;
 /// The superuser created by `initdb` and used over the socket.
 pub const SUPERUSER: &str = "postgres";
 /// Port number in the socket's name (`.s.PGSQL.<port>`); no TCP port is ever opened.
-const PORT: u16 = 5432;
+pub(super) const PORT: u16 = 5432;
 /// `sun_path` holds 108 bytes including the final NUL.
 const MAX_SOCKET_PATH: usize = 107;
 
@@ -77,7 +77,7 @@ pub enum ClusterError {
     },
 }
 
-type Result<T, E = ClusterError> = std::result::Result<T, E>;
+pub(super) type Result<T, E = ClusterError> = std::result::Result<T, E>;
 
 fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClusterError {
     let path = path.to_path_buf();
@@ -124,7 +124,7 @@ impl Cluster {
         &self.dir
     }
 
-    fn pgdata(&self) -> PathBuf {
+    pub(super) fn pgdata(&self) -> PathBuf {
         self.dir.join("cluster")
     }
 
@@ -367,7 +367,7 @@ impl Cluster {
 
     /// Runs a PostgreSQL program as the cluster's owner, from the data directory (the caller's
     /// working directory may be closed to the `postgres` user).
-    fn run(&self, program: &str, args: &[&OsStr]) -> Result<()> {
+    pub(super) fn run(&self, program: &str, args: &[&OsStr]) -> Result<()> {
         let mut cmd = Command::new(self.bindir.join(program));
         cmd.args(args).current_dir(&self.dir).env("LC_ALL", "C.UTF-8");
         for var in ["PGDATA", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE"] {
@@ -398,9 +398,11 @@ enum Postmaster {
     Stopped,
 }
 
-/// The directory of initdb and pg_ctl: `ANTQ_PG_BINDIR`, then `pg_config --bindir`, then the
-/// newest `/usr/lib/postgresql/*/bin` (Debian installs server binaries there, off the PATH).
-fn find_bindir() -> Option<PathBuf> {
+/// The directory of `initdb` and `pg_ctl` (and `pg_dump`, `pg_restore`, `pg_basebackup`): `ANTQ_PG_BINDIR`,
+/// then `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin` (Debian installs server
+/// binaries there, off the PATH).
+#[must_use]
+pub fn find_bindir() -> Option<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(dir) = std::env::var_os("ANTQ_PG_BINDIR").map(PathBuf::from) {
         return has_server(&dir).then_some(dir);

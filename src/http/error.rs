@@ -45,6 +45,9 @@ pub enum ApiError {
     /// The database does not answer.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    /// A statement ran past the statement timeout and the database cancelled it.
+    #[error("the request took longer than the database allows; ask for less (a smaller area or period)")]
+    TooSlow,
     /// Anything else: logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -63,7 +66,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::TooSlow => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +82,7 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::Unprocessable(_) => "unprocessable",
             Self::Unavailable => "unavailable",
+            Self::TooSlow => "timeout",
             Self::Internal(_) => "internal",
         }
     }
@@ -90,6 +94,8 @@ impl From<sqlx::Error> for ApiError {
             // The pool could not hand out a live connection: the server is down or restarting.
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable,
             sqlx::Error::Database(ref db) if is_unavailable(db.code().as_deref()) => Self::Unavailable,
+            // query_canceled: the statement timeout fired.
+            sqlx::Error::Database(ref db) if db.code().as_deref() == Some("57014") => Self::TooSlow,
             other => Self::Internal(other.into()),
         }
     }
@@ -140,8 +146,16 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
         match &self {
-            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
-            Self::Unavailable => tracing::warn!("database unavailable"),
+            Self::Internal(e) => {
+                if e.downcast_ref::<sqlx::Error>().is_some() {
+                    super::metrics::database_error();
+                }
+                tracing::error!(error = ?e, "internal error");
+            }
+            Self::Unavailable | Self::TooSlow => {
+                super::metrics::database_error();
+                tracing::warn!("database unavailable");
+            }
             _ => {}
         }
         let mut response =

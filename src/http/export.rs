@@ -44,7 +44,7 @@ pub async fn export(
         serde_json::json!({ "format": format.extension(), "query": raw.clone().unwrap_or_default() }),
     );
     audit::record(&state.pool, &entry).await?;
-    let chunks = writers::export(state.pool.clone(), layer, parsed.filters, scope, format);
+    let chunks = writers::export(state.layer_pool(layer).clone(), layer, parsed.filters, scope, format);
     let mut response = Response::new(Body::from_stream(ReceiverStream::new(chunks)));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));

@@ -9,11 +9,13 @@ mod analysis;
 mod audit;
 mod auth;
 mod cache;
+mod effort;
 pub mod error;
 mod export;
 pub mod gate;
 mod health;
 mod key_points;
+pub mod metrics;
 mod ogc;
 pub mod openapi;
 mod reports;
@@ -48,6 +50,33 @@ pub struct AppState {
     pub private_cluster: bool,
     /// Settings of the HTTP edge.
     pub http: Arc<HttpSettings>,
+    /// Request and pool figures for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Where reads that tolerate replication lag go (see [`AppState::read_pool`]).
+    pub reads: Arc<crate::db::replicas::ReadPools>,
+}
+
+impl AppState {
+    /// State over one database (reads and writes on `pool`), default metrics.
+    #[must_use]
+    pub fn new(pool: sqlx::PgPool, private_cluster: bool, http: HttpSettings) -> Self {
+        let reads = Arc::new(crate::db::replicas::ReadPools::primary_only(pool.clone()));
+        Self { pool, private_cluster, http: Arc::new(http), metrics: Arc::default(), reads }
+    }
+
+    /// The pool for reads of layers, tiles, exports, reports and search: a hot standby when one
+    /// is configured and answers, else the primary. Writes, sessions and audit use `pool`.
+    #[must_use]
+    pub fn read_pool(&self) -> &sqlx::PgPool {
+        self.reads.read()
+    }
+
+    /// The pool to read `layer` from: an analysis reads the run its request just prepared on the
+    /// primary (a standby may not have replayed it yet); stored data reads from [`Self::read_pool`].
+    #[must_use]
+    pub fn layer_pool(&self, layer: &crate::layers::Layer) -> &sqlx::PgPool {
+        if crate::layers::analysis::analysis_of(layer).is_some() { &self.pool } else { self.read_pool() }
+    }
 }
 
 /// Settings of the HTTP edge.
@@ -92,10 +121,12 @@ pub fn routes() -> Vec<Route> {
         audit::routes(),
         analysis::routes(),
         key_points::routes(),
+        metrics::routes(),
         ogc::routes(),
         tiles::routes(),
         export::routes(),
         reports::routes(),
+        effort::routes(),
         openapi::routes(),
         search::routes(),
         web_config::routes(),
@@ -114,6 +145,8 @@ pub fn router(state: AppState) -> Router {
     api
         // Added last, so it wraps every route above (and only them: the static files are public).
         .layer(axum::middleware::from_fn_with_state(gate, gate::gate))
+        // Outside the gate, so refusals are counted too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::measure))
         .fallback_service(web)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         // gzip when the client accepts it: GeoJSON shrinks about tenfold, which is what a commune

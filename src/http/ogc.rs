@@ -144,10 +144,10 @@ async fn describe(state: &AppState, layer: &Layer, scope: &ReadScope, base: &str
     // An analysis is computed for its parameters; its extent is the province's, not worth a run.
     let query::Extent { bbox, time } = match layers::find("provinces") {
         Some(province) if !layer.params.is_empty() => {
-            let query::Extent { bbox, .. } = query::extent(&state.pool, province, scope).await?;
+            let query::Extent { bbox, .. } = query::extent(state.read_pool(), province, scope).await?;
             query::Extent { bbox, time: None }
         }
-        _ => query::extent(&state.pool, layer, scope).await?,
+        _ => query::extent(state.read_pool(), layer, scope).await?,
     };
     let id = layer.id;
     let mut extent = json!({ "spatial": {
@@ -338,8 +338,8 @@ pub async fn items(
     layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let filters: &Filters = &parsed.filters;
     let (matched, features) = tokio::try_join!(
-        query::count(&state.pool, layer, filters, &scope),
-        query::items(&state.pool, layer, filters, &scope, &page),
+        query::count(state.layer_pool(layer), layer, filters, &scope),
+        query::items(state.layer_pool(layer), layer, filters, &scope, &page),
     )?;
     let matched = u64::try_from(matched).unwrap_or(0);
     let returned = features.len() as u64;
@@ -413,7 +413,7 @@ pub async fn item(
     layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let not_found = || ApiError::NotFound(format!("feature '{fid}' in collection '{id}'"));
     let fid_num: i64 = fid.parse().map_err(|_| not_found())?;
-    let feature = query::item(&state.pool, layer, fid_num, &parsed.filters, &scope, &page.shape)
+    let feature = query::item(state.layer_pool(layer), layer, fid_num, &parsed.filters, &scope, &page.shape)
         .await?
         .ok_or_else(not_found)?;
     let base = base_url(&headers);

@@ -236,11 +236,6 @@ fn collection_operation(route: &Route, l: &Layer) -> Option<Value> {
 
 /// The operations of one declared route: one per collection for the collection routes.
 fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
-    let p = route.permission;
-    let json_ok = ("200", "application/json", "success");
-    let one = |summary: &str, params: Vec<Value>, ok| {
-        Some(vec![(route.path.to_owned(), operation(summary, p, params, ok))])
-    };
     if route.path.starts_with("/api/v1/collections/{id}") {
         let ops: Option<Vec<_>> = LAYERS
             .iter()
@@ -248,9 +243,62 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             .collect();
         return ops;
     }
+    let op =
+        service_operation(route).or_else(|| data_operation(route)).or_else(|| analysis_operation(route))?;
+    Some(vec![(route.path.to_owned(), op)])
+}
+
+const JSON_OK: (&str, &str, &str) = ("200", "application/json", "success");
+
+/// The commune reports and the patrol effort (restricted figures, permission `Analyse`).
+fn analysis_operation(route: &Route) -> Option<Value> {
+    let one = |summary: &str, params: Vec<Value>| Some(operation(summary, route.permission, params, JSON_OK));
+    let window = |default: &str| query("datetime", json!({ "type": "string" }), default);
+    let as_of = || query("as_of", json!({ "type": "string", "format": "date" }), "default today");
+    let format = || query("f", json!({ "type": "string", "enum": ["json", "csv"] }), "format");
+    match (route.method.clone(), route.path) {
+        (Method::GET, "/api/v1/reports/communes") => one(
+            "One row of figures per commune as of a date (designations, staff, villages, models, key points, \
+             patrol effort, border coverage)",
+            vec![as_of(), window("window of key points and patrols; default the year up to as_of"), format()],
+        ),
+        (Method::GET, "/api/v1/reports/communes/{code}") => one(
+            "One commune's report as of a date, with the details behind its figures",
+            vec![
+                param("code", "path", true, json!({ "type": "string" }), "commune code"),
+                as_of(),
+                window("window of key points and patrols; default the year up to as_of"),
+            ],
+        ),
+        (Method::GET, "/api/v1/analysis/effort") => one(
+            "Patrol effort (patrols, patrol-days, hours, geodesic km) per month, unit or commune",
+            vec![
+                window("window; default all time"),
+                query(
+                    "by",
+                    json!({ "type": "string", "enum": ["month", "unit", "commune"] }),
+                    "grouping, default month",
+                ),
+                format(),
+            ],
+        ),
+        _ => None,
+    }
+}
+
+/// Sign-in, health, metadata and the other routes around the data.
+fn service_operation(route: &Route) -> Option<Value> {
+    let p = route.permission;
+    let json_ok = JSON_OK;
+    let one = |summary: &str, params: Vec<Value>, ok| Some(operation(summary, p, params, ok));
     match (route.method.clone(), route.path) {
         (Method::GET, "/health") => one("Service and database health", vec![], json_ok),
         (Method::GET, "/config.json") => one("The web map's settings (base map)", vec![], json_ok),
+        (Method::GET, "/metrics") => one(
+            "Request counts and latencies by route, pool usage and database errors (Prometheus text format; admins)",
+            vec![],
+            ("200", "text/plain", "Prometheus text exposition format 0.0.4"),
+        ),
         (Method::POST, "/auth/login") => {
             let mut op = operation("Sign in (sets the session cookie)", p, vec![], json_ok);
             body(
@@ -258,7 +306,7 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 json!({ "type": "object", "required": ["username", "password"],
                 "properties": { "username": { "type": "string" }, "password": { "type": "string" } } }),
             );
-            Some(vec![(route.path.to_owned(), op)])
+            Some(op)
         }
         (Method::POST, "/auth/logout") => one("Sign out", vec![], ("204", "application/json", "signed out")),
         (Method::GET, "/auth/me") => {
@@ -275,6 +323,23 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             ],
             json_ok,
         ),
+        (Method::GET, "/api/v1") => one("Landing page", vec![], json_ok),
+        (Method::GET, "/api/v1/conformance") => one("Conformance classes", vec![], json_ok),
+        (Method::GET, "/api/v1/openapi.json") => one("This API definition", vec![], json_ok),
+        (Method::GET, "/api/v1/api.html") => {
+            one("This API definition as a page", vec![], ("200", "text/html", "page"))
+        }
+        (Method::GET, "/api/v1/collections") => one("The collections the caller may read", vec![], json_ok),
+        _ => None,
+    }
+}
+
+/// Writes, reports and search.
+fn data_operation(route: &Route) -> Option<Value> {
+    let p = route.permission;
+    let json_ok = JSON_OK;
+    let one = |summary: &str, params: Vec<Value>, ok| Some(operation(summary, p, params, ok));
+    match (route.method.clone(), route.path) {
         (Method::POST, "/api/v1/key-points") => {
             let mut op = operation("Record a key point", p, vec![], ("201", "application/json", "created"));
             body(
@@ -285,7 +350,7 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                     "observed_at": { "type": "string", "format": "date-time" },
                     "lon": { "type": "number" }, "lat": { "type": "number" }, "description": { "type": "string" } } }),
             );
-            Some(vec![(route.path.to_owned(), op)])
+            Some(op)
         }
         (Method::PATCH, "/api/v1/key-points/{id}") => {
             let id = param("id", "path", true, json!({ "type": "integer" }), "key point id");
@@ -296,7 +361,7 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 "status": { "type": "string", "enum": ["reported", "verified", "active", "resolved"] },
                 "severity": { "type": "integer", "minimum": 1, "maximum": 5 }, "description": { "type": "string" } } }),
             );
-            Some(vec![(route.path.to_owned(), op)])
+            Some(op)
         }
         (Method::GET, "/api/v1/reports/province") => one(
             "The province report as of a date",
@@ -306,7 +371,7 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             ],
             json_ok,
         ),
-        (Method::GET, "/api/v1/analysis/pai") => Some(vec![(route.path.to_owned(), pai(p))]),
+        (Method::GET, "/api/v1/analysis/pai") => Some(pai(p)),
         (Method::GET, "/api/v1/search") => one(
             "Find units, posts, markers, model sites and key points by name or code",
             vec![
@@ -326,13 +391,6 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             ],
             json_ok,
         ),
-        (Method::GET, "/api/v1") => one("Landing page", vec![], json_ok),
-        (Method::GET, "/api/v1/conformance") => one("Conformance classes", vec![], json_ok),
-        (Method::GET, "/api/v1/openapi.json") => one("This API definition", vec![], json_ok),
-        (Method::GET, "/api/v1/api.html") => {
-            one("This API definition as a page", vec![], ("200", "text/html", "page"))
-        }
-        (Method::GET, "/api/v1/collections") => one("The collections the caller may read", vec![], json_ok),
         _ => None,
     }
 }

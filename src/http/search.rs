@@ -51,6 +51,6 @@ async fn find(State(state): State<AppState>, who: Principal, RawQuery(raw): RawQ
         KeyPoints::Hidden
     };
     let models = who.has(Permission::ReadInternal);
-    let hits = search::search(&state.pool, &text, as_of, limit, models, &key_points).await?;
+    let hits = search::search(state.read_pool(), &text, as_of, limit, models, &key_points).await?;
     Ok(Json(json!({ "query": text, "as_of": as_of, "results": hits })))
 }

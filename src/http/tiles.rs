@@ -59,7 +59,7 @@ pub async fn tile(
         .map_err(|e| ApiError::BadRequest(e.0))?;
     let mut filters = tile_filters(layer, &pairs(raw.as_deref())?)?;
     crate::layers::analysis::prepare_filters(&state.pool, layer, &mut filters).await?;
-    match tiles::tile(&state.pool, layer, coord, &filters, &scope).await? {
+    match tiles::tile(state.layer_pool(layer), layer, coord, &filters, &scope).await? {
         Some(bytes) => Ok(cache::respond(&headers, bytes, MVT, visibility(layer))),
         None => Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "no-cache")]).into_response()),
     }
@@ -77,7 +77,7 @@ pub async fn tilejson(
     let (layer, scope) = readable(&who, &state, &id).await?;
     let pairs = pairs(raw.as_deref())?;
     tile_filters(layer, &pairs)?;
-    let bbox = query::extent(&state.pool, layer, &scope).await?.bbox;
+    let bbox = query::extent(state.layer_pool(layer), layer, &scope).await?.bbox;
     let qs = query_string(&pairs);
     let fields: serde_json::Map<String, serde_json::Value> = layer
         .properties

@@ -41,7 +41,7 @@ const UNIT_PROPS: [Property; 6] = [
 ///
 /// Designations follow a unit's code, not one version's id: a commune that only changed district
 /// or kind in 2020 (a new version, the same code) keeps the designations a decision gave it.
-pub static LAYERS: [Layer; 13] = [
+pub static LAYERS: [Layer; 18] = [
     Layer {
         id: "provinces",
         title_vi: "Tỉnh",
@@ -363,4 +363,10 @@ pub static LAYERS: [Layer; 13] = [
     },
     super::catalog_analysis::HOTSPOTS,
     super::catalog_analysis::EMERGING_HOTSPOTS,
+    // Analyses of rates, patrol effort, border coverage and gaps (`coverage`).
+    super::coverage::COMMUNE_STATS,
+    super::coverage::PATROL_EFFORT,
+    super::coverage::BORDER_COVERAGE,
+    super::coverage::COVERAGE_GAPS,
+    super::coverage::GAPS,
 ];

@@ -9,6 +9,7 @@
 pub mod analysis;
 mod catalog;
 mod catalog_analysis;
+mod coverage;
 pub mod cql2;
 pub mod params;
 pub mod query;

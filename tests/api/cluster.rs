@@ -118,7 +118,7 @@ fn as_root_the_cluster_runs_as_the_postgres_user() {
     assert!(processes.iter().all(|&(_, uid)| uid == postgres.uid.as_raw()), "{processes:?}");
 
     assert!(cluster.release().expect("release"), "the only user stops the cluster");
-    assert!(cluster_processes(&pgdata(&dir)).is_empty());
+    wait_until("the stopped cluster's processes are gone", || cluster_processes(&pgdata(&dir)).is_empty());
 }
 
 #[test]
@@ -151,7 +151,7 @@ fn as_an_unprivileged_user_the_cluster_runs_as_that_user() {
 
     let out = stop.args(["cluster", "stop", "--data-dir"]).arg(&dir).output().expect("run antq");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(cluster_processes(&pgdata(&dir)).is_empty());
+    wait_until("the stopped cluster's processes are gone", || cluster_processes(&pgdata(&dir)).is_empty());
 }
 
 #[tokio::test]
@@ -182,7 +182,7 @@ async fn a_stale_pid_file_after_kill_9_is_recovered_and_data_kept() {
     assert_eq!(kept, 42);
     conn.close().await.expect("close");
     cluster.stop().expect("stop");
-    assert!(cluster_processes(&pgdata(&dir)).is_empty());
+    wait_until("the stopped cluster's processes are gone", || cluster_processes(&pgdata(&dir)).is_empty());
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn sigterm_stops_serve_and_its_cluster_and_a_restart_reuses_the_data() {
         std::fs::metadata(pgdata(&dir).join("PG_VERSION")).expect("PG_VERSION").modified().expect("mtime");
 
     assert!(server.terminate().success(), "clean exit on SIGTERM");
-    assert!(cluster_processes(&pgdata(&dir)).is_empty(), "no PostgreSQL process left behind");
+    wait_until("no PostgreSQL process left behind", || cluster_processes(&pgdata(&dir)).is_empty());
     assert!(!pgdata(&dir).join("postmaster.pid").exists());
 
     let again = Server::start(&dir);
@@ -219,7 +219,7 @@ fn a_second_antq_shares_the_running_cluster_and_does_not_stop_it() {
     assert!(!cluster_processes(&pgdata(&dir)).is_empty());
 
     assert!(first.terminate().success());
-    assert!(cluster_processes(&pgdata(&dir)).is_empty(), "the last one out stops the cluster");
+    wait_until("the last one out stops the cluster", || cluster_processes(&pgdata(&dir)).is_empty());
 }
 
 #[test]

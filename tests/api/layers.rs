@@ -60,7 +60,12 @@ async fn landing_conformance_and_collections_describe_the_registry() {
             "patrol_routes",
             "patrol_tracks",
             "hotspots",
-            "emerging_hotspots"
+            "emerging_hotspots",
+            "commune_stats",
+            "patrol_effort",
+            "border_coverage",
+            "coverage_gaps",
+            "gaps"
         ]
     );
     let communes = &collections[2];

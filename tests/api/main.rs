@@ -2,11 +2,16 @@
 //! PostgreSQL + PostGIS (see `support`).
 
 mod analysis;
+mod backup;
 mod cluster;
+mod coverage;
+mod coverage_layers;
 mod demo;
+mod faults;
 mod gdal;
 mod health;
 mod layers;
+mod replica;
 mod report;
 mod schema;
 mod search;

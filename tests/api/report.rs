@@ -138,3 +138,98 @@ async fn viewer_app(pool: &sqlx::PgPool) -> axum::Router {
     let token = crate::support::token(pool, antq_atlas::auth::Role::Viewer, &[]).await;
     crate::support::as_user(crate::support::app(pool.clone()), &token)
 }
+
+/// The commune report on the constructed world of `coverage` (see its module documentation).
+#[tokio::test]
+async fn commune_report_on_the_constructed_world() {
+    let (_db, app) = crate::coverage::world_app(antq_atlas::auth::Role::Analyst, &[]).await;
+    let (status, r) =
+        get_json(&app, "/api/v1/reports/communes/90001?as_of=2020-06-30&datetime=2020-06-01/2020-06-30")
+            .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["as_of"], "2020-06-30");
+    assert_eq!((r["key_security"].as_bool(), r["border_commune"].as_bool()), (Some(true), Some(true)));
+    let kinds: Vec<&str> =
+        r["designations"].as_array().expect("list").iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["border_commune", "key_security"]);
+    // K1, K2 (drugs) and K3 (crime); K5 is archived and K6 is of 2019. 3 per 2,000 people = 1.5 per 1,000.
+    assert_eq!(int(&r, "key_points"), 3);
+    assert!((num(&r, "rate_per_1000") - 1.5).abs() < 1e-9, "{r}");
+    assert_eq!(
+        r["key_points_by_category"],
+        json!([
+        {"category": "drugs", "name_vi": "Ma túy", "name_en": "Drugs", "count": 2},
+        {"category": "crime", "name_vi": "Tội phạm", "name_en": "Crime", "count": 1}])
+    );
+    assert_eq!(r["key_points_by_month"], json!([{"month": "2020-06", "count": 3}]));
+    // Two difficult villages; 9000102 has the (fair) model M1, 9000101 none.
+    assert_eq!((int(&r, "villages"), int(&r, "especially_difficult_villages")), (2, 2));
+    assert_eq!(int(&r, "difficult_villages_without_model"), 1);
+    assert_eq!(r["villages_without_model"], json!([{"code": "9000101", "name": "Đơn vị 9000101"}]));
+    assert_eq!((int(&r, "model_sites"), int(&r, "effective_model_sites")), (1, 0));
+    // Patrols: P2 whole (4 km, 4 h, 2 days) and half of P1 (2 km, 2 h, 1 day).
+    assert_eq!((int(&r, "patrols"), int(&r, "patrol_days")), (2, 3));
+    assert!((num(&r, "patrol_hours") - 6.0).abs() < 0.01, "{r}");
+    // Border: BG-T1, 4,458.3 of 10,000 m covered (see coverage::COVERED_M).
+    assert!((num(&r, "border_length_m") - 10_000.0).abs() < 0.1, "{r}");
+    assert!((num(&r, "border_share") - 0.4458).abs() < 3e-4, "{r}");
+    assert_eq!(r["border_last_patrolled"], "2020-06-10");
+    assert_eq!(r["border_segments"][0]["code"], "BG-T1");
+    assert_eq!(r["border_segments"][0]["days_since"], 20);
+
+    let (status, _) = get_json(&app, "/api/v1/reports/communes/99999?as_of=2020-06-30").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = get_json(&app, "/api/v1/reports/communes/90001?f=csv").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test]
+async fn commune_reports_follow_the_jurisdiction_and_refuse_viewers() {
+    let (db, editor) = crate::coverage::world_app(antq_atlas::auth::Role::Editor, &["90002"]).await;
+    let (status, _) = get_json(&editor, "/api/v1/reports/communes/90001?as_of=2020-06-30").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, rows) = get_json(&editor, "/api/v1/reports/communes?as_of=2020-06-30").await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let codes: Vec<&str> = rows.as_array().expect("rows").iter().filter_map(|r| r["code"].as_str()).collect();
+    assert_eq!(codes, ["90002"]);
+    // Population unknown: no rate.
+    assert_eq!(rows[0]["rate_per_1000"], Value::Null);
+    let (status, _) = get_json(&viewer_app(&db.pool).await, "/api/v1/reports/communes").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn commune_rows_count_every_key_point_of_the_window_once() {
+    let db = loaded_db().await;
+    let token = crate::support::token(&db.pool, antq_atlas::auth::Role::Analyst, &[]).await;
+    let app = crate::support::as_user(crate::support::app(db.pool.clone()), &token);
+    let (status, rows) =
+        get_json(&app, "/api/v1/reports/communes?as_of=2020-12-31&datetime=2020-01-01/2020-12-31").await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 152);
+    let sum: i64 = rows.iter().map(|r| int(r, "key_points")).sum();
+    // Independently: every key point of 2020 (Vietnam time) not archived and inside a commune.
+    let expected: i64 = sqlx::query_scalar(
+        "select count(*) from key_points k where k.archived_at is null
+           and k.observed_at >= '2020-01-01 00:00+07' and k.observed_at < '2021-01-01 00:00+07'
+           and exists (select 1 from admin_units u where u.level = 'commune' and u.validity @> date '2020-12-31'
+                       and ST_Covers(u.geom, k.location))",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
+    assert!(expected > 0);
+    assert_eq!(sum, expected);
+    let (status, headers, body) = crate::support::get_raw(
+        &app,
+        "/api/v1/reports/communes?as_of=2020-12-31&datetime=2020-01-01/2020-12-31&f=csv",
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    let text = String::from_utf8(body).expect("UTF-8");
+    assert!(text.starts_with("code,name,kind,district_code,"), "{text}");
+    assert_eq!(text.lines().count(), 153);
+}

@@ -3,9 +3,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use antq_atlas::db::{self, MIGRATOR, cluster::Cluster};
 use antq_atlas::http::{AppState, HttpSettings};
@@ -172,8 +170,7 @@ pub fn app(pool: PgPool) -> Router {
 /// The application router over `pool` with `settings` (the web directory is the repository's).
 pub fn app_with(pool: PgPool, mut settings: HttpSettings) -> Router {
     settings.web_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
-    settings.request_timeout = Duration::from_secs(30);
-    antq_atlas::http::router(AppState { pool, private_cluster: false, http: Arc::new(settings) })
+    antq_atlas::http::router(AppState::new(pool, false, settings))
 }
 
 /// A user of `role` (named after it, with jurisdiction `codes`) and an API token for it.
