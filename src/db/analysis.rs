@@ -134,64 +134,43 @@ pub async fn make_grid(
         .await
 }
 
-/// Collects the key points of `filter` inside the province into the transaction's temporary
-/// table `analysis_points` (x, y in EPSG:32648; the (i, j) of their hexagon of edge `cell`; the
-/// month in Vietnam as year·12 + month − 1), and returns their coordinates for the kernel
-/// density.
+/// Key points as columns.
+#[derive(Debug, Default)]
+pub struct Points {
+    /// Easting, EPSG:32648.
+    pub x: Vec<f64>,
+    /// Northing.
+    pub y: Vec<f64>,
+    /// Month in Vietnam, year·12 + month − 1.
+    pub month: Vec<i32>,
+}
+
+/// The key points of `filter`: x and y in EPSG:32648, and the month in Vietnam as
+/// year·12 + month − 1. Which cell of the grid each falls in is found by `analysis::hexagon_of`:
+/// testing a million points against `ST_HexagonGrid` or the boundary one by one takes tens of
+/// seconds, the lattice arithmetic milliseconds.
 ///
 /// # Errors
 /// The database fails.
-pub async fn collect_points(
-    tx: &mut Transaction<'_, Postgres>,
-    filter: &PointFilter,
-    cell: f64,
-) -> sqlx::Result<(Vec<f64>, Vec<f64>)> {
-    // A point on the edge between two hexagons lies in both: it counts once, in the first.
-    sqlx::query(
-        "create temporary table analysis_points on commit drop as
-         with p as (select ST_Union(u.geom) as g from admin_units u
-                    where u.level = 'province' and u.validity @> $1::date),
-         pts as (select ST_Transform(k.location, 32648) as g,
-                        (extract(year from k.observed_at at time zone 'Asia/Ho_Chi_Minh') * 12
-                         + extract(month from k.observed_at at time zone 'Asia/Ho_Chi_Minh') - 1)::int as month
-                 from key_points k, p
-                 where k.archived_at is null
-                   and ($2::timestamptz is null or k.observed_at >= $2)
-                   and ($3::timestamptz is null or k.observed_at < $3)
-                   and ($4::text is null or k.category = $4)
-                   and ST_Intersects(p.g, k.location))
-         select ST_X(pts.g) as x, ST_Y(pts.g) as y, h.i, h.j, pts.month
-         from pts cross join lateral (
-             select h.i, h.j from ST_HexagonGrid($5::float8, pts.g) h
-             where ST_Intersects(h.geom, pts.g) order by h.i, h.j limit 1) h",
+pub async fn points(tx: &mut Transaction<'_, Postgres>, filter: &PointFilter) -> sqlx::Result<Points> {
+    type Arrays = (Option<Vec<f64>>, Option<Vec<f64>>, Option<Vec<i32>>);
+    let (x, y, month): Arrays = sqlx::query_as(
+        "select array_agg(ST_X(g)), array_agg(ST_Y(g)), array_agg(month)
+         from (select ST_Transform(k.location, 32648) as g,
+                      (extract(year from k.observed_at at time zone 'Asia/Ho_Chi_Minh') * 12
+                       + extract(month from k.observed_at at time zone 'Asia/Ho_Chi_Minh') - 1)::int as month
+               from key_points k
+               where k.archived_at is null
+                 and ($1::timestamptz is null or k.observed_at >= $1)
+                 and ($2::timestamptz is null or k.observed_at < $2)
+                 and ($3::text is null or k.category = $3)) k",
     )
-    .bind(filter.as_of)
     .bind(filter.start)
     .bind(filter.end)
     .bind(filter.category.as_deref())
-    .bind(cell)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    let (x, y): (Option<Vec<f64>>, Option<Vec<f64>>) =
-        sqlx::query_as("select array_agg(x), array_agg(y) from analysis_points").fetch_one(&mut **tx).await?;
-    Ok((x.unwrap_or_default(), y.unwrap_or_default()))
-}
-
-/// Key points per cell (i, j) and per month (`None`: all months together), from
-/// [`collect_points`].
-///
-/// # Errors
-/// The database fails.
-pub async fn counts(
-    tx: &mut Transaction<'_, Postgres>,
-    by_month: bool,
-) -> sqlx::Result<Vec<(i32, i32, i32, i32)>> {
-    let month = if by_month { "month" } else { "0" };
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select i, j, {month} as month, count(*)::int from analysis_points group by 1, 2, 3"
-    )))
-    .fetch_all(&mut **tx)
-    .await
+    Ok(Points { x: x.unwrap_or_default(), y: y.unwrap_or_default(), month: month.unwrap_or_default() })
 }
 
 /// The statistics of every cell of `analysis_grid`, in its (i, j) order.

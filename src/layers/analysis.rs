@@ -215,9 +215,7 @@ pub async fn prepare(pool: &PgPool, analysis: Analysis, req: &Request) -> Result
     // Not stored yet: check the grid before any work.
     let cell = resolve_cell(&mut tx, &req).await?;
     let grid = db::make_grid(&mut tx, req.points.as_of, cell).await?;
-    let (x, y) = db::collect_points(&mut tx, &req.points, cell).await?;
-    let counts = db::counts(&mut tx, analysis == Analysis::Emerging).await?;
-    let points: Vec<(f64, f64)> = x.into_iter().zip(y).collect();
+    let (counts, points) = locate(&grid, cell, &db::points(&mut tx, &req.points).await?);
     let n_points = i64::try_from(points.len()).unwrap_or(i64::MAX);
     let radius = req.radius;
     let (results, radius, grid) = tokio::task::spawn_blocking(move || {
@@ -247,22 +245,36 @@ pub async fn grid_counts(
     let mut tx = pool.begin().await?;
     let cell = resolve_cell(&mut tx, req).await?;
     let grid = db::make_grid(&mut tx, req.points.as_of, cell).await?;
-    db::collect_points(&mut tx, &req.points, cell).await?;
-    let counts = count_vector(&grid, &db::counts(&mut tx, false).await?, 0);
+    let counts = count_vector(&grid, &locate(&grid, cell, &db::points(&mut tx, &req.points).await?).0, None);
     tx.rollback().await?;
     Ok((cell, grid, counts))
 }
 
-/// Counts per cell of `grid` (in its order) for month `month` (0 when not by month).
-fn count_vector(grid: &[GridCell], counts: &[(i32, i32, i32, i32)], month: i32) -> Vec<i32> {
+/// See [`locate`].
+type Located = (Vec<(usize, i32)>, Vec<(f64, f64)>);
+
+/// The cell (index in `grid`) and month of each point that falls in a cell of the grid, and
+/// those points' coordinates; points outside every cell are left out.
+fn locate(grid: &[GridCell], cell: f64, points: &db::Points) -> Located {
     let index: std::collections::HashMap<(i32, i32), usize> =
         grid.iter().enumerate().map(|(k, c)| ((c.i, c.j), k)).collect();
+    let mut located = Vec::with_capacity(points.x.len());
+    let mut kept = Vec::with_capacity(points.x.len());
+    for ((&px, &py), &m) in points.x.iter().zip(&points.y).zip(&points.month) {
+        if let Some(&k) = index.get(&analysis::hexagon_of(px, py, cell)) {
+            located.push((k, m));
+            kept.push((px, py));
+        }
+    }
+    (located, kept)
+}
+
+/// Points per cell of `grid` (in its order), in month `month` or in all (`None`).
+fn count_vector(grid: &[GridCell], located: &[(usize, i32)], month: Option<i32>) -> Vec<i32> {
     let mut v = vec![0; grid.len()];
-    for &(i, j, m, n) in counts {
-        if m == month
-            && let Some(&k) = index.get(&(i, j))
-        {
-            v[k] += n;
+    for &(k, m) in located {
+        if month.is_none_or(|month| month == m) {
+            v[k] += 1;
         }
     }
     v
@@ -276,12 +288,12 @@ fn weights(grid: &[GridCell], cell: f64) -> gistar::Weights {
 /// Gi*, FDR bins and kernel density (key points per km²) of every cell; the radius used.
 fn hot_spot_cells(
     grid: &[GridCell],
-    counts: &[(i32, i32, i32, i32)],
+    counts: &[(usize, i32)],
     points: &[(f64, f64)],
     cell: f64,
     radius: Option<f64>,
 ) -> (CellResults, Option<f64>) {
-    let count = count_vector(grid, counts, 0);
+    let count = count_vector(grid, counts, None);
     let x: Vec<f64> = count.iter().map(|&n| f64::from(n)).collect();
     let hs = analysis::hot_spots_with(&x, &weights(grid, cell));
     let radius = radius.or_else(|| kde::default_radius(points));
@@ -302,14 +314,9 @@ fn hot_spot_cells(
 
 /// Monthly Gi* (FDR within each month), the Mann–Kendall trend of each cell's z-scores and its
 /// pattern.
-fn emerging_cells(
-    grid: &[GridCell],
-    counts: &[(i32, i32, i32, i32)],
-    months: &[i32],
-    cell: f64,
-) -> CellResults {
+fn emerging_cells(grid: &[GridCell], counts: &[(usize, i32)], months: &[i32], cell: f64) -> CellResults {
     let w = weights(grid, cell);
-    let by_month: Vec<Vec<i32>> = months.iter().map(|&m| count_vector(grid, counts, m)).collect();
+    let by_month: Vec<Vec<i32>> = months.iter().map(|&m| count_vector(grid, counts, Some(m))).collect();
     let monthly: Vec<analysis::HotSpots> = by_month
         .iter()
         .map(|x| analysis::hot_spots_with(&x.iter().map(|&n| f64::from(n)).collect::<Vec<_>>(), &w))

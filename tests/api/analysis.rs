@@ -58,6 +58,16 @@ async fn a_run_is_computed_once_and_never_outlives_a_write() {
         .await
         .expect("a sum");
     assert_eq!(counted, points_in_province(&db.pool, "2000-01-01", "2100-01-01").await, "each point once");
+    // The cell of each point, found by arithmetic, is the hexagon that contains it.
+    let wrong: i64 = sqlx::query_scalar(
+        "select count(*) from analysis_cells c where c.run_id = $1 and c.count <> (
+             select count(*) from key_points k where k.archived_at is null and ST_Intersects(c.geom, k.location))",
+    )
+    .bind(run)
+    .fetch_one(&db.pool)
+    .await
+    .expect("a comparison");
+    assert_eq!(wrong, 0, "cells whose count differs from the points they contain");
     sqlx::query("update key_points set severity = 3 where id = (select min(id) from key_points)")
         .execute(&db.pool)
         .await
