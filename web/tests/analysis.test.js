@@ -40,7 +40,9 @@ async function fake(page, segments, asked) {
   await page.route(`${BASE}/api/v1/collections`, async (route) => {
     const response = await route.fetch();
     const body = await response.json();
-    body.collections.push(...FAKES);
+    // The stand-ins replace the real analysis collections of the same ids (now served too).
+    const fakeIds = new Set(FAKES.map((f) => f.id));
+    body.collections = body.collections.filter((c) => !fakeIds.has(c.id)).concat(FAKES);
     await route.fulfill({ response, json: body });
   });
   const items = {
