@@ -7,7 +7,7 @@
 
 import { getCached, query } from './api.js';
 import { el, replace } from './dom.js';
-import { formatDate, formatNumber, t } from './i18n.js';
+import { formatDate, formatNumber, parseDay, t } from './i18n.js';
 import { state } from './state.js';
 
 const COVERAGE = 'border_coverage';
@@ -23,6 +23,12 @@ export function windowOf(params, now = Date.now()) {
   const m = /^(\d{4}-\d{2}-\d{2})\/(\d{4}-\d{2}-\d{2})$/.exec(params?.datetime || '');
   return m ? [m[1], m[2]] : [vnDay(now - 29 * 86400 * 1000), vnDay(now)];
 }
+
+/** A day field typed as dd/mm/yyyy (the users' habit), holding `iso` ('YYYY-MM-DD' or ''). */
+const dayInput = (id, iso, attrs) => el('input', {
+  type: 'text', id, inputmode: 'numeric', placeholder: 'dd/mm/yyyy', pattern: '\\d{1,2}/\\d{1,2}/\\d{4}',
+  value: iso ? formatDate(iso) : '', size: 10, ...attrs,
+});
 
 /** A share 0..1 as a Vietnamese percentage, `42,5 %`. */
 export const formatShare = (share) => (share === null || share === undefined ? t('none')
@@ -73,17 +79,19 @@ export function createCoordination(root, ctx) {
   function form() {
     const [from, to] = windowOf(params());
     const width = params().width || '500';
-    const date = (id, value, key) => [el('label', { for: id }, t(key)), el('input', { type: 'date', id, value, required: true })];
+    const date = (id, value, key) => [el('label', { for: id }, `${t(key)} (dd/mm/yyyy)`), dayInput(id, value, { required: true })];
     return el('form', {
       class: 'filters', id: 'coord-form',
       onsubmit: (e) => {
         e.preventDefault();
         const f = e.target;
-        const a = f.querySelector('#coord-from').value;
-        const b = f.querySelector('#coord-to').value;
+        const a = parseDay(f.querySelector('#coord-from').value);
+        const b = parseDay(f.querySelector('#coord-to').value);
         const w = f.querySelector('#coord-width');
-        if (!DAY.test(a) || !DAY.test(b) || a > b || !w.checkValidity()) { f.setAttribute('aria-invalid', 'true'); return; }
-        f.removeAttribute('aria-invalid');
+        const bad = [[f.querySelector('#coord-from'), !DAY.test(a || '')], [f.querySelector('#coord-to'), !DAY.test(b || '') || a > b],
+          [w, !w.checkValidity()]];
+        for (const [input, wrong] of bad) input.toggleAttribute('aria-invalid', wrong);
+        if (bad.some(([, wrong]) => wrong)) return;
         apply(a, b, Number(w.value));
       },
     }, date('coord-from', from, 'coordFrom'), date('coord-to', to, 'coordTo'),
@@ -134,8 +142,14 @@ export function createCoordination(root, ctx) {
     const listed = tracks.map((f) => el('li', { 'data-track': f.properties.patrol_code ?? f.id },
       `${f.properties.patrol_code ?? f.id}${f.properties.started_at ? ` — ${formatDate(f.properties.started_at)}` : ''}`));
     return [el('h3', {}, t('coordDay')),
-      el('label', { for: 'coord-day' }, t('coordDayLabel')),
-      el('input', { type: 'date', id: 'coord-day', value: day, onchange: (e) => showDay(e.target.value) }),
+      el('label', { for: 'coord-day' }, t('coordDayLabel')), ' ',
+      dayInput('coord-day', day, {
+        onchange: (e) => {
+          const typed = parseDay(e.target.value);
+          e.target.toggleAttribute('aria-invalid', typed === null);
+          if (typed !== null) showDay(typed);
+        },
+      }),
       DAY.test(day) ? el('p', { id: 'coord-day-count' }, `${formatDate(day)}: ${formatNumber(tracks.length)} ${t('coordPatrols')}`) : null,
       listed.length ? el('ul', { id: 'coord-tracks', class: 'coord-list' }, listed) : null];
   }

@@ -233,6 +233,16 @@ export function formatDate(value) {
     `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
 }
 
+/** `15/04/2020` → `2020-04-15`; '' for an empty field; null when not a date. */
+export function parseDay(text) {
+  if (!text.trim()) return '';
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text.trim());
+  if (!m) return null;
+  const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
+  const d = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
+}
+
 /** `2020-04` → `04/2020`. */
 export const formatMonth = (month) => (month ? `${month.slice(5, 7)}/${month.slice(0, 4)}` : '');
 

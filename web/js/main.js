@@ -11,7 +11,7 @@ import { createCoordination } from './coordination.js';
 import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
 import { hasCategoryFilter, months } from './filters.js';
-import { formatDate, formatMonth, formatNumber, setLang, t, title } from './i18n.js';
+import { formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
 import { profileSource, showCommuneProfile } from './profile.js';
@@ -235,16 +235,6 @@ function renderFilters() {
   }, t('reset')));
   replace(form, parts);
   form.onsubmit = (e) => e.preventDefault();
-}
-
-/** `15/04/2020` → `2020-04-15`; '' for an empty field; null when not a date. */
-function parseDay(text) {
-  if (!text.trim()) return '';
-  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text.trim());
-  if (!m) return null;
-  const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
-  const d = new Date(`${iso}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
 }
 
 /** Districts and communes (as of the chosen date) for the area filter, from the layers. */
