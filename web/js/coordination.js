@@ -46,6 +46,7 @@ export function createCoordination(root, ctx) {
   let day = '';
   let tracks = [];
   let group = null;
+  let dayError = '';
 
   const view = (id) => ctx.views().find((v) => v.id === id);
   const params = () => state.params?.[COVERAGE] || {};
@@ -64,8 +65,10 @@ export function createCoordination(root, ctx) {
     tracks = [];
     if (group) ctx.map().removeLayer(group);
     group = null;
+    dayError = '';
     if (DAY.test(day) && view(TRACKS)) {
-      const data = await getCached(`/api/v1/collections/${TRACKS}/items${query({ datetime: day, limit: 10000 })}`);
+      const data = await getCached(`/api/v1/collections/${TRACKS}/items${query({ datetime: day, limit: 10000 })}`)
+        .catch((error) => { dayError = error.message; return { features: [] }; });
       tracks = data.features || [];
       group = L.geoJSON({ type: 'FeatureCollection', features: tracks }, {
         style: { color: '#6a3d9a', weight: 4, opacity: 0.95 },
@@ -150,6 +153,7 @@ export function createCoordination(root, ctx) {
           if (typed !== null) showDay(typed);
         },
       }),
+      dayError ? el('p', { class: 'error', role: 'alert' }, `${t('error')}: ${dayError}`) : null,
       DAY.test(day) ? el('p', { id: 'coord-day-count' }, `${formatDate(day)}: ${formatNumber(tracks.length)} ${t('coordPatrols')}`) : null,
       listed.length ? el('ul', { id: 'coord-tracks', class: 'coord-list' }, listed) : null];
   }
@@ -164,6 +168,8 @@ export function createCoordination(root, ctx) {
   return {
     /** Offered only to callers who read the coverage layer. */
     offered: () => Boolean(view(COVERAGE)),
+    /** A shared URL carries a chosen window: the panel opens with it. */
+    chosen: () => Boolean(params().datetime),
     render,
     /** The day's tracks drawn by the panel (for tests). */
     drawnTracks: () => (group ? group.getLayers().length : 0),

@@ -66,6 +66,7 @@ async function start() {
   });
   views = await loadCatalog();
   coordination = createCoordination($('#coord'), { map: () => map, views: () => views, refresh });
+  if (coordination.offered() && coordination.chosen()) $('#coord').hidden = false;
   renderChrome();
   await refresh();
   performance.mark('antq-first-map');

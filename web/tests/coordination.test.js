@@ -47,6 +47,12 @@ test('analyst: coverage table and gaps for a window, zoom to a gap, the patrols 
   // Sorted by share, least patrolled first (the default).
   const shares = await page.locator('#coord-segments td[data-share]').evaluateAll((ts) => ts.map((t) => Number(t.dataset.share)));
   assert.deepEqual(shares, [...shares].sort((a, b) => a - b));
+  // Sorted by days since the last patrol, longest first, from the keyboard.
+  await page.locator('button[data-sort="days"]').focus();
+  await page.keyboard.press('Enter');
+  const longest = Math.max(...coverage.features.map((f) => f.properties.days_since ?? 0));
+  assert.equal(await page.locator('#coord-segments tbody tr').first().locator('td').nth(4).textContent(), vi.format(longest));
+  await page.locator('button[data-sort="share"]').click();
 
   const gaps = await apiJson(page, `/api/v1/collections/coverage_gaps/items?${q}`);
   assert.ok(gaps.numberMatched > 0, 'no gap in the window: choose another');
@@ -80,5 +86,26 @@ test('a viewer is not offered the coordination panel', async () => {
   const { context, page } = await openPage(browser);
   await signIn(page, 'viewer');
   assert.equal(await page.locator('#coord-section').isVisible(), false);
+  await context.close();
+});
+
+test('a shared coordination URL reopens the panel with its window; on a phone it lives in the drawer', async () => {
+  const { context, page, seen } = await openPage(browser, { width: 390, height: 844 });
+  const hash = '#l=border_coverage,coverage_gaps&p.border_coverage.datetime=2020-01-01/2020-01-31'
+    + '&p.border_coverage.width=300&p.coverage_gaps.datetime=2020-01-01/2020-01-31&p.coverage_gaps.width=300';
+  await signIn(page, 'analyst', hash);
+  await page.click('#menu-toggle');
+  await page.waitForTimeout(400);
+  assert.ok(await page.locator('#coord').isVisible(), 'the panel is not open in the drawer');
+  assert.equal(await page.inputValue('#coord-from'), '01/01/2020');
+  assert.equal(await page.inputValue('#coord-width'), '300');
+  const api = await apiJson(page, '/api/v1/collections/border_coverage/items?datetime=2020-01-01/2020-01-31&width=300&limit=10000');
+  assert.equal(await page.locator('#coord-segments tbody tr').count(), api.numberMatched);
+  // A wrong day is marked, not sent.
+  await page.fill('#coord-to', '31/02/2020');
+  await page.press('#coord-to', 'Enter');
+  assert.equal(await page.getAttribute('#coord-to', 'aria-invalid'), '');
+  await screenshot(page, 'coordination-phone');
+  assert.deepEqual(errorsAfterSignIn(seen), []);
   await context.close();
 });
