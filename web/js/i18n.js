@@ -60,6 +60,26 @@ const STRINGS = {
     searchPlaceholder: 'Tìm xã, thôn, đồn, mốc, mã điểm…',
     searchNone: 'Không tìm thấy',
     searchResults: 'kết quả',
+    coordTitle: 'Điều phối tuần tra',
+    coordOpen: 'Mở bảng điều phối tuần tra',
+    coordClose: 'Đóng bảng điều phối tuần tra',
+    coordFrom: 'Từ ngày',
+    coordTo: 'Đến ngày',
+    coordWidth: 'Tầm quan sát (m)',
+    coordApply: 'Áp dụng',
+    coordNotApplied: 'Chọn khoảng thời gian và tầm quan sát rồi bấm Áp dụng.',
+    coordSegments: 'Các đoạn biên giới',
+    coordSegment: 'Đoạn',
+    coordPost: 'Đồn',
+    coordShare: 'Tỷ lệ tuần tra',
+    coordLast: 'Tuần tra gần nhất',
+    coordDays: 'Số ngày',
+    coordNever: 'chưa tuần tra',
+    coordGaps: 'Khoảng trống tuần tra',
+    coordNoGaps: 'Không có khoảng trống.',
+    coordDay: 'Tuần tra trong ngày',
+    coordDayLabel: 'Ngày',
+    coordPatrols: 'chuyến tuần tra',
   },
   en: {
     appTitle: 'ANTQ Atlas — Lao Cai',
@@ -119,6 +139,26 @@ const STRINGS = {
     searchPlaceholder: 'Find a commune, village, post, marker, code…',
     searchNone: 'Nothing found',
     searchResults: 'results',
+    coordTitle: 'Patrol coordination',
+    coordOpen: 'Open patrol coordination',
+    coordClose: 'Close patrol coordination',
+    coordFrom: 'From day',
+    coordTo: 'To day',
+    coordWidth: 'Sight width (m)',
+    coordApply: 'Apply',
+    coordNotApplied: 'Choose a window and a sight width, then Apply.',
+    coordSegments: 'Border segments',
+    coordSegment: 'Segment',
+    coordPost: 'Post',
+    coordShare: 'Share patrolled',
+    coordLast: 'Last patrolled',
+    coordDays: 'Days since',
+    coordNever: 'never',
+    coordGaps: 'Coverage gaps',
+    coordNoGaps: 'No gaps.',
+    coordDay: 'Patrols of a day',
+    coordDayLabel: 'Day',
+    coordPatrols: 'patrols',
   },
 };
 
@@ -191,6 +231,16 @@ export function formatDate(value) {
   const local = new Date(when.getTime() + 7 * 3600 * 1000);
   return `${pad(local.getUTCDate())}/${pad(local.getUTCMonth() + 1)}/${local.getUTCFullYear()} ` +
     `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
+}
+
+/** `15/04/2020` → `2020-04-15`; '' for an empty field; null when not a date. */
+export function parseDay(text) {
+  if (!text.trim()) return '';
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text.trim());
+  if (!m) return null;
+  const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
+  const d = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
 }
 
 /** `2020-04` → `04/2020`. */

@@ -7,10 +7,11 @@ import { parameterControls } from './analysis.js';
 import { get, getCached, query, whenSignedOut } from './api.js';
 import { currentUser, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
+import { createCoordination } from './coordination.js';
 import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
 import { hasCategoryFilter, months } from './filters.js';
-import { formatDate, formatMonth, formatNumber, setLang, t, title } from './i18n.js';
+import { formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
 import { profileSource, showCommuneProfile } from './profile.js';
@@ -28,6 +29,7 @@ let busy = 1;
 let refreshes = 0;
 let highlighted = null;
 let search = null;
+let coordination = null;
 
 const setBusy = (delta) => {
   busy += delta;
@@ -63,6 +65,8 @@ async function start() {
     writeHash();
   });
   views = await loadCatalog();
+  coordination = createCoordination($('#coord'), { map: () => map, views: () => views, refresh });
+  if (coordination.offered() && coordination.chosen()) $('#coord').hidden = false;
   renderChrome();
   await refresh();
   performance.mark('antq-first-map');
@@ -86,9 +90,21 @@ function renderChrome() {
     ['h-details', 'details'], ['h-report', 'report'], ['report-summary', 'showReport']]) {
     $(`#${id}`).textContent = t(key);
   }
+  renderCoordination();
   renderLayerList();
   renderFilters();
   if (!state.selected) clearDetails($('#details'));
+}
+
+/** The patrol coordination panel: offered only to those who read the border coverage. */
+function renderCoordination() {
+  const open = !$('#coord').hidden;
+  $('#coord-section').hidden = !coordination?.offered();
+  $('#h-coord').textContent = t('coordTitle');
+  const toggle = $('#coord-toggle');
+  toggle.textContent = open ? t('coordClose') : t('coordOpen');
+  toggle.setAttribute('aria-expanded', String(open));
+  coordination?.render();
 }
 
 function renderLayerList() {
@@ -222,16 +238,6 @@ function renderFilters() {
   form.onsubmit = (e) => e.preventDefault();
 }
 
-/** `15/04/2020` → `2020-04-15`; '' for an empty field; null when not a date. */
-function parseDay(text) {
-  if (!text.trim()) return '';
-  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text.trim());
-  if (!m) return null;
-  const iso = `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
-  const d = new Date(`${iso}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
-}
-
 /** Districts and communes (as of the chosen date) for the area filter, from the layers. */
 async function loadUnits() {
   const find = (pred) => views.find((v) => v.coll.asOf && pred(v.queryables?.properties || {}));
@@ -295,6 +301,7 @@ function afterDraw() {
     renderLayerList();
     renderLegend($('#legend'), shownViews().filter((v) => v.group), (view) => redraw(view));
   });
+  coordination?.render();
   renderPrintHeader();
   writeHash();
 }
@@ -392,6 +399,10 @@ function wireHeader() {
     if ($('#report-box').open) showProvinceReport($('#report'), state.asOf);
   });
   $('#print-button').addEventListener('click', () => window.print());
+  $('#coord-toggle').addEventListener('click', () => {
+    $('#coord').hidden = !$('#coord').hidden;
+    renderCoordination();
+  });
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.selected) closeDetails(); });
   // The printed map has another size: let Leaflet redraw for it (and back).
   window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
@@ -411,6 +422,7 @@ window.antq = {
     mapped: v.group ? v.group.getLayers().length : 0, error: v.error ? String(v.error.message) : null,
   })),
   map: () => map,
+  coordinationTracks: () => coordination?.drawnTracks() ?? 0,
 };
 
 wireHeader();

@@ -83,3 +83,19 @@ test('a layer\'s parameters go to its requests and to the URL, only those it dec
   assert.deepEqual(parameterValues(coll), { width: '500', window: '2020-01-01/2020-03-31' });
   assert.deepEqual(parameterValues({ id: 'communes' }), {});
 });
+
+test('coordination: dd/mm/yyyy days, shares as Vietnamese percentages, gaps in km, the default window', async () => {
+  const { parseDay } = await import('../js/i18n.js');
+  const { formatKm, formatShare, windowOf } = await import('../js/coordination.js');
+  assert.equal(parseDay('2/1/2020'), '2020-01-02');
+  assert.equal(parseDay('31/02/2020'), null);
+  assert.equal(parseDay(''), '');
+  assert.equal(formatShare(0.9531), '95,3 %');
+  assert.equal(formatShare(1), '100 %');
+  assert.equal(formatKm(1234.5), '1,23 km');
+  assert.equal(formatKm(123456), '123,46 km');
+  assert.deepEqual(windowOf({ datetime: '2020-01-01/2020-01-31' }), ['2020-01-01', '2020-01-31']);
+  // The last 30 days in Vietnam: 27/11/2026 08:00 in Vietnam is still 27/11 there.
+  assert.deepEqual(windowOf({}, Date.parse('2026-11-27T01:00:00Z')), ['2026-10-29', '2026-11-27']);
+  assert.deepEqual(windowOf({}, Date.parse('2026-11-27T18:00:00Z')), ['2026-10-30', '2026-11-28']);
+});
