@@ -1,6 +1,7 @@
 //! The one integration test binary: every module drives the real code against a real
 //! PostgreSQL + PostGIS (see `support`).
 
+mod api_fuzz;
 mod backup;
 mod cluster;
 mod demo;
