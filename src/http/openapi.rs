@@ -332,10 +332,13 @@ fn data_operation(route: &Route) -> Option<Value> {
             body(
                 &mut op,
                 json!({ "type": "object", "required": ["code", "category", "observed_at", "lon", "lat"],
-                "properties": { "code": { "type": "string" }, "category": { "type": "string" },
+                "properties": { "code": { "type": "string", "minLength": 1, "maxLength": 40 },
+                    "category": { "type": "string", "description": "a key point category code (crime, drugs, ...)" },
                     "severity": { "type": "integer", "minimum": 1, "maximum": 5 },
                     "observed_at": { "type": "string", "format": "date-time" },
-                    "lon": { "type": "number" }, "lat": { "type": "number" }, "description": { "type": "string" } } }),
+                    "lon": { "type": "number", "minimum": -180, "maximum": 180 },
+                    "lat": { "type": "number", "minimum": -90, "maximum": 90 },
+                    "description": { "type": "string", "maxLength": 10000 } } }),
             );
             Some(op)
         }
@@ -347,7 +350,8 @@ fn data_operation(route: &Route) -> Option<Value> {
                 &mut op,
                 json!({ "type": "object", "properties": {
                 "status": { "type": "string", "enum": ["reported", "verified", "active", "resolved"] },
-                "severity": { "type": "integer", "minimum": 1, "maximum": 5 }, "description": { "type": "string" } } }),
+                "severity": { "type": "integer", "minimum": 1, "maximum": 5 },
+                "description": { "type": "string", "maxLength": 10000 } } }),
             );
             Some(op)
         }
