@@ -28,6 +28,8 @@ if [ "$mode" = test ]; then
   command -v ogrinfo >/dev/null 2>&1 || packages+=(gdal-bin)
   # The browser tests drive Debian's Chromium headless (playwright-core never downloads one).
   [ -x "${ANTQ_CHROMIUM:-/usr/bin/chromium}" ] || packages+=(chromium)
+  # schemathesis (scripts/schemathesis.sh) is installed into a venv under target/.
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
   command -v cargo-nextest >/dev/null 2>&1 || echo "note: cargo-nextest not found; tests run with cargo test"
 fi
 

@@ -111,18 +111,26 @@ fn filters(layer: &Layer, with_bbox: bool) -> Vec<Value> {
     out
 }
 
+/// An error answer: `why`, with the one JSON error body `{code, description}`.
+fn exception(why: &str) -> Value {
+    let mut e = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
+    e["description"] = json!(why);
+    e
+}
+
+/// The errors every operation may answer. Each is declared so that a client (and schemathesis'
+/// status and schema checks) knows every answer it can get, including the 503 of a database
+/// outage or a statement timeout.
 fn exception_responses() -> Value {
-    let error = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
     let mut r = Map::new();
     for (code, why) in [
         ("400", "a parameter is malformed or unknown; the description names it"),
         ("401", "no valid credentials"),
         ("403", "the caller's role may not"),
         ("404", "not found"),
+        ("503", "the database is unavailable or the request took longer than it allows"),
     ] {
-        let mut e = error.clone();
-        e["description"] = json!(why);
-        r.insert(code.into(), e);
+        r.insert(code.into(), exception(why));
     }
     Value::Object(r)
 }
@@ -306,6 +314,8 @@ fn service_operation(route: &Route) -> Option<Value> {
         ),
         (Method::POST, "/auth/login") => {
             let mut op = operation("Sign in (sets the session cookie)", p, vec![], json_ok);
+            op["responses"]["429"] =
+                exception("too many failed sign-ins; the description says when to retry");
             body(
                 &mut op,
                 json!({ "type": "object", "required": ["username", "password"],
@@ -313,7 +323,13 @@ fn service_operation(route: &Route) -> Option<Value> {
             );
             Some(op)
         }
-        (Method::POST, "/auth/logout") => one("Sign out", vec![], ("204", "application/json", "signed out")),
+        (Method::POST, "/auth/logout") => {
+            let mut op = operation("Sign out", p, vec![], JSON_OK);
+            // 204 has no body (schemathesis: a declared content type on an empty answer).
+            op["responses"].as_object_mut().map(|r| r.remove("200"));
+            op["responses"]["204"] = json!({ "description": "signed out" });
+            Some(op)
+        }
         (Method::GET, "/auth/me") => {
             one("The signed-in user, role, jurisdiction and CSRF token", vec![], json_ok)
         }

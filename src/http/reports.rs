@@ -70,7 +70,7 @@ impl ReportQuery {
                     );
                 }
                 "as_of" => {
-                    let date = NaiveDate::parse_from_str(&value, "%Y-%m-%d").map_err(|_| {
+                    let date = crate::layers::params::parse_date(&value).ok_or_else(|| {
                         ApiError::BadRequest(format!(
                             "parameter `as_of` must be a date YYYY-MM-DD, not {value:?}"
                         ))

@@ -30,7 +30,7 @@ async fn find(State(state): State<AppState>, who: Principal, RawQuery(raw): RawQ
                 })?;
             }
             "as_of" => {
-                as_of = value.parse().map_err(|_| {
+                as_of = crate::layers::params::parse_date(&value).ok_or_else(|| {
                     ApiError::BadRequest(format!("as_of: '{value}' is not a date YYYY-MM-DD"))
                 })?;
             }

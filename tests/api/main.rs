@@ -2,6 +2,7 @@
 //! PostgreSQL + PostGIS (see `support`).
 
 mod analysis;
+mod api_fuzz;
 mod backup;
 mod boundaries;
 mod cluster;

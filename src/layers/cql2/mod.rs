@@ -238,7 +238,7 @@ impl Parser<'_> {
         // Take the balanced parentheses after the geometry keyword, as written.
         let mut depth = 0usize;
         let mut end = start;
-        while let Some((p, tok)) = self.toks.get(self.at).cloned() {
+        while let Some(tok) = self.toks.get(self.at).map(|(_, t)| t.clone()) {
             match tok {
                 Tok::LParen => depth += 1,
                 Tok::RParen if depth == 0 => break,
@@ -246,20 +246,26 @@ impl Parser<'_> {
                 _ => {}
             }
             self.at += 1;
-            end = p + 1;
+            // The text runs up to the next token (or the end): a token's byte position plus one
+            // could fall inside a multi-byte character, and slicing there panicked.
+            end = self.toks.get(self.at).map_or(self.src.len(), |&(next, _)| next);
             if depth == 0 {
                 break;
             }
         }
-        let text = &self.src[start..end];
+        let text = self.src[start..end].trim_end();
         let wkt = if kind.eq_ignore_ascii_case("BBOX") {
-            let nums: Vec<f64> = text[4..]
+            // `get`: a bare `BBOX` leaves no text after the keyword (slicing it panicked).
+            let nums: Vec<f64> = text
+                .get(4..)
+                .unwrap_or_default()
                 .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace())
                 .split(',')
-                .map(|n| n.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| err(pos, "BBOX takes four numbers"))?;
-            let [x0, y0, x1, y1] = nums[..] else { return Err(err(pos, "BBOX takes four numbers")) };
+                .map(|n| n.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
+                .collect::<Option<_>>()
+                // A non-finite corner (1e400, NaN) reached PostGIS and was answered 500.
+                .ok_or_else(|| err(pos, "BBOX takes four finite numbers"))?;
+            let [x0, y0, x1, y1] = nums[..] else { return Err(err(pos, "BBOX takes four finite numbers")) };
             format!("POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
         } else {
             checked_wkt(text).map_err(|e| err(pos, &format!("invalid WKT geometry: {e}")))?
@@ -443,6 +449,27 @@ mod tests {
         }
         let deep = format!("{}category = 'x'{}", "(".repeat(200), ")".repeat(200));
         assert!(compile(&deep).expect_err("deep").0.contains("deeply"));
+    }
+
+    #[test]
+    fn geometry_text_cut_short_or_not_finite_is_refused_not_a_panic() {
+        // Each panicked (slicing inside a character or past the text) or reached PostGIS with a
+        // non-finite corner (a 500): found reading the parser for its fuzz target, confirmed on the demo.
+        for bad in [
+            "S_INTERSECTS(geometry, BBOX)",
+            "S_INTERSECTS(geometry, BBOX",
+            "S_INTERSECTS(geometry, \"BBOX\")",
+            "S_INTERSECTS(geometry, POINT é)",
+            "S_INTERSECTS(geometry, POINT(1 é",
+            "S_INTERSECTS(geometry, BBOX(0,0,1e400,1))",
+            "S_INTERSECTS(geometry, BBOX(0,0,NaN,1))",
+            "S_INTERSECTS(geometry, POINT EMPTY)",
+        ] {
+            let e = compile(bad).expect_err(bad);
+            assert!(e.0.starts_with("filter: "), "{bad}: {}", e.0);
+        }
+        let (sql, _) = compile("S_INTERSECTS(geometry, BBOX(103.9, 22.4, 104.1, 22.6) )").expect("bbox");
+        assert_eq!(sql, "ST_Intersects(l.geom, ST_GeomFromText($1, 4326))");
     }
 
     #[test]
