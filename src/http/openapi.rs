@@ -446,7 +446,7 @@ fn pai(p: Permission) -> Value {
             param("test", "query", true, json!({ "type": "string" }), "test interval (OGC datetime)"),
             query(
                 "coverage",
-                json!({ "type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.05 }),
+                json!({ "type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1, "default": 0.05 }),
                 "share of the province the selected cells cover",
             ),
             query("cell", json!({ "type": "number", "minimum": 1 }), "hexagon edge, m (default as hotspots)"),
