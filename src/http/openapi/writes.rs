@@ -23,12 +23,12 @@ fn if_match() -> Value {
 
 /// With the answers every versioned write can give besides success.
 fn versioned(mut op: Value) -> Value {
-    op["responses"]["409"] = json!({ "description": "archived, a taken code, or a status step not allowed" });
-    op["responses"]["412"] = json!({
-        "description": "If-Match is stale: sent_version, current_version and the current Feature come back" });
-    op["responses"]["422"] =
-        json!({ "description": "a field is unknown or out of range; the description names it" });
-    op["responses"]["428"] = json!({ "description": "If-Match is missing" });
+    op["responses"]["409"] = super::exception("archived, a taken code, or a status step not allowed");
+    op["responses"]["412"] = super::exception(
+        "If-Match is stale: sent_version, current_version and the current Feature come back",
+    );
+    op["responses"]["422"] = super::exception("a field is unknown or out of range; the description names it");
+    op["responses"]["428"] = super::exception("If-Match is missing");
     op
 }
 
@@ -103,8 +103,9 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 vec![],
                 ("201", "application/json", "inserted, first_id, last_id"),
             );
-            op["responses"]["413"] = json!({ "description": "the body is over the limit (named)" });
-            op["responses"]["422"] = json!({ "description": "errors: every bad record (index, id, field, reason); nothing written" });
+            op["responses"]["413"] = super::exception("the body is over the limit (named)");
+            op["responses"]["422"] =
+                super::exception("errors: every bad record (index, id, field, reason); nothing written");
             op["requestBody"] = json!({ "required": true, "content": {
                 "text/csv": { "schema": { "type": "string" } },
                 "application/geo+json": { "schema": { "type": "object" } } } });
@@ -117,8 +118,8 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 vec![id_param(what)],
                 ("201", "application/geo+json", "the patrol, its recorded span and length, its new ETag"),
             );
-            op["responses"]["413"] = json!({ "description": "the body is over the limit (named)" });
-            op["responses"]["422"] = json!({ "description": "errors: every bad point or segment" });
+            op["responses"]["413"] = super::exception("the body is over the limit (named)");
+            op["responses"]["422"] = super::exception("errors: every bad point or segment");
             op["requestBody"] = json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
             op
         }
@@ -151,8 +152,7 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 ],
                 ("201", "application/json", "the report (200 on a dry run)"),
             );
-            op["responses"]["422"] =
-                json!({ "description": "errors: every refused feature; nothing written" });
+            op["responses"]["422"] = super::exception("errors: every refused feature; nothing written");
             op["requestBody"] = json!({ "required": true, "content": { "application/geo+json": { "schema": { "type": "object" } } } });
             op
         }
