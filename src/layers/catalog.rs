@@ -5,7 +5,8 @@ use super::PropType::{Boolean, Date, Integer, Number, Text, Timestamp};
 use super::Sensitivity::{Internal, Public, Restricted};
 use super::{Layer, Property, Style, TimeColumns};
 
-const fn prop(
+/// A property clients may filter on (the analysis catalogues use it too).
+pub(super) const fn prop(
     name: &'static str,
     ty: super::PropType,
     title_vi: &'static str,
@@ -13,6 +14,22 @@ const fn prop(
 ) -> Property {
     Property { name, ty, queryable: true, title_vi, title_en }
 }
+
+/// Key point categories (`key_point_categories`, migration 0004): the choices of the analyses'
+/// `category` parameter.
+pub(super) const KEY_POINT_CATEGORIES: &[&str] = &[
+    "crime",
+    "drugs",
+    "gambling",
+    "trafficking",
+    "religion",
+    "separatism",
+    "migration",
+    "dispute",
+    "land",
+    "illegal_crossing",
+    "smuggling",
+];
 
 /// A property served but not offered as a filter (long free text).
 const fn shown(

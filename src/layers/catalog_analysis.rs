@@ -6,22 +6,8 @@
 use super::GeometryType::MultiPolygon;
 use super::PropType::{Integer, Number, Text};
 use super::Sensitivity::Analysis;
-use super::{Layer, Param, ParamKind, Property, Style};
-
-/// Key point categories (`key_point_categories`, migration 0004).
-const CATEGORIES: &[&str] = &[
-    "crime",
-    "drugs",
-    "gambling",
-    "trafficking",
-    "religion",
-    "separatism",
-    "migration",
-    "dispute",
-    "land",
-    "illegal_crossing",
-    "smuggling",
-];
+use super::catalog::{KEY_POINT_CATEGORIES, prop};
+use super::{Layer, Param, ParamKind, Style};
 
 const CELL: Param = Param {
     name: "cell",
@@ -48,7 +34,7 @@ const CATEGORY: Param = Param {
     title_vi: "Loại điểm trọng điểm",
     title_en: "Key point category",
     description: "Count only key points of this category (default: all).",
-    kind: ParamKind::Choice { choices: CATEGORIES },
+    kind: ParamKind::Choice { choices: KEY_POINT_CATEGORIES },
 };
 
 const RADIUS: Param = Param {
@@ -59,15 +45,6 @@ const RADIUS: Param = Param {
                   0.9·min(SD, √(1/ln 2)·D_m)·n^(−0.2) over the key points counted.",
     kind: ParamKind::Number { min: 10.0, max: 100_000.0, default: None },
 };
-
-const fn prop(
-    name: &'static str,
-    ty: super::PropType,
-    title_vi: &'static str,
-    title_en: &'static str,
-) -> Property {
-    Property { name, ty, queryable: true, title_vi, title_en }
-}
 
 const HOTSPOT_PARAMS: [Param; 4] = [CELL, WINDOW, CATEGORY, RADIUS];
 const EMERGING_PARAMS: [Param; 3] = [CELL, WINDOW, CATEGORY];

@@ -5,35 +5,12 @@
 use super::GeometryType::{LineString, MultiPolygon, Point};
 use super::PropType::{Date, Integer, Number, Text, Timestamp};
 use super::Sensitivity::Analysis;
-use super::{Layer, Param, ParamKind, Property, Style};
-
-const fn prop(
-    name: &'static str,
-    ty: super::PropType,
-    title_vi: &'static str,
-    title_en: &'static str,
-) -> Property {
-    Property { name, ty, queryable: true, title_vi, title_en }
-}
+use super::catalog::{KEY_POINT_CATEGORIES, prop};
+use super::{Layer, Param, ParamKind, Style};
 
 const fn style(color: &'static str, fill: Option<&'static str>, category: Option<&'static str>) -> Style {
     Style { color, fill, category_property: category, cluster: false, visible: false }
 }
-
-/// The categories of `key_point_categories` (migration 0004).
-const CATEGORIES: &[&str] = &[
-    "crime",
-    "drugs",
-    "gambling",
-    "trafficking",
-    "religion",
-    "separatism",
-    "migration",
-    "dispute",
-    "land",
-    "illegal_crossing",
-    "smuggling",
-];
 
 const fn window(description: &'static str) -> Param {
     Param {
@@ -100,7 +77,7 @@ pub const COMMUNE_STATS: Layer = Layer {
             title_vi: "Loại",
             title_en: "Category",
             description: "Count only this category of key point; default all",
-            kind: ParamKind::Choice { choices: CATEGORIES },
+            kind: ParamKind::Choice { choices: KEY_POINT_CATEGORIES },
         },
     ],
     style: style("#7b3294", Some("#c2a5cf"), None),
