@@ -1,5 +1,5 @@
-//! The private cluster as a person meets it: as root or not, after a crash, under SIGTERM, and
-//! shared by two `antq` processes. These drive the real `antq` binary.
+//! The private cluster as a person meets it: as root or not, after a crash, under SIGTERM (with
+//! requests in flight), and shared by two `antq` processes. These drive the real `antq` binary.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -56,9 +56,14 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    fn start_with(data_dir: &Path, args: &[&str]) -> Self {
         let mut child = antq()
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("spawn antq serve");
@@ -83,17 +88,25 @@ impl Server {
         response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    fn signal_term(&self) {
         let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
         kill(pid, Signal::SIGTERM).expect("SIGTERM");
+    }
+
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
             assert!(Instant::now() < deadline, "antq did not exit within 30 s of SIGTERM");
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        self.signal_term();
+        self.wait_exit()
     }
 }
 
@@ -235,4 +248,63 @@ fn without_postgresql_antq_names_the_package_to_install() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("apt-get install -y postgresql-15 postgresql-15-postgis-3"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A sign-in whose body is only half sent: the server has begun the request and cannot answer
+/// it until the rest arrives, which is how a slow client on a mobile link looks. Answers the
+/// stream and the rest of the body.
+fn begin_slow_sign_in(addr: SocketAddr) -> (TcpStream, &'static [u8]) {
+    let body: &'static [u8] = br#"{"username": "nobody", "password": "not-the-password"}"#;
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    write!(
+        stream,
+        "POST /auth/login HTTP/1.1\r\nHost: atlas\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .expect("write head");
+    stream.write_all(&body[..10]).expect("write half the body");
+    // Long enough for the server to have read the head and started the handler.
+    std::thread::sleep(Duration::from_millis(500));
+    (stream, &body[10..])
+}
+
+#[test]
+fn sigterm_finishes_requests_in_flight_refuses_new_ones_and_cuts_off_after_the_grace_period() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("pg");
+
+    // Within the grace period: the request in flight gets its whole answer from a database that
+    // is still open, while new connections are refused.
+    let mut server = Server::start_with(&dir, &["--shutdown-grace-secs", "30"]);
+    let addr = server.addr;
+    let (mut stream, rest) = begin_slow_sign_in(addr);
+    server.signal_term();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.child.try_wait().expect("wait").is_none(), "antq waits for the request in flight");
+    let refused = TcpStream::connect_timeout(&addr, Duration::from_secs(2));
+    assert!(refused.is_err(), "a new connection after SIGTERM is refused");
+    stream.write_all(rest).expect("write the rest");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    assert!(answer.starts_with("HTTP/1.1 401"), "the sign-in was checked against the database: {answer}");
+    assert!(answer.contains("wrong username or password"), "{answer}");
+    assert!(server.wait_exit().success(), "clean exit once the request is done");
+    wait_until("the pool closed and the cluster stopped", || cluster_processes(&pgdata(&dir)).is_empty());
+
+    // Past the grace period: a request that never completes is cut off and antq still stops
+    // cleanly, with its cluster.
+    let mut server = Server::start_with(&dir, &["--shutdown-grace-secs", "1"]);
+    let (mut stream, _) = begin_slow_sign_in(server.addr);
+    let signalled = Instant::now();
+    server.signal_term();
+    assert!(server.wait_exit().success(), "clean exit after the grace period");
+    let took = signalled.elapsed();
+    assert!(took >= Duration::from_secs(1), "the grace period was given: {took:?}");
+    assert!(took < Duration::from_secs(15), "the grace period was not exceeded by much: {took:?}");
+    let mut rest = Vec::new();
+    let cut = stream.read_to_end(&mut rest);
+    assert!(cut.is_err() || rest.is_empty(), "the unfinished request got no answer: {rest:?}");
+    wait_until("the cluster stopped", || cluster_processes(&pgdata(&dir)).is_empty());
 }
