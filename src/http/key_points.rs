@@ -9,13 +9,14 @@
 //! layers (`/api/v1/collections/key_points/...`) serve the lists and maps.
 
 use axum::extract::{FromRequest, FromRequestParts, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::gate::Principal;
+use super::point_writes::{PointTable, archive, create, not_found, point_table_sql, update};
 use super::routes::Route;
-use super::writes::{self, check_version, constraint, finish, from_feature, if_match, parse};
+use super::writes;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::key_points::{self, KeyPointPatch, NewKeyPoint};
@@ -26,11 +27,11 @@ pub const BASE: &str = "/api/v1/key-points";
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::post("/api/v1/key-points", Permission::Write, create),
+        Route::post("/api/v1/key-points", Permission::Write, create::<KeyPoints>),
         Route::get("/api/v1/key-points/{id}", Permission::ReadRestricted, read),
-        Route::patch("/api/v1/key-points/{id}", Permission::Write, update),
+        Route::patch("/api/v1/key-points/{id}", Permission::Write, update::<KeyPoints>),
         // After PATCH: the security walk edits, then archives, the same point.
-        Route::delete("/api/v1/key-points/{id}", Permission::Write, archive),
+        Route::delete("/api/v1/key-points/{id}", Permission::Write, archive::<KeyPoints>),
         Route::get("/api/v1/key-points/{id}/history", Permission::ReadRestricted, history),
     ]
 }
@@ -63,87 +64,40 @@ pub fn check_transition(from: &str, to: &str) -> Result<()> {
     Err(ApiError::Conflict(format!("status: a {from} key point cannot become {to}; the next step is {next}")))
 }
 
-fn not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("key point {id}"))
-}
+/// Key points as a `PointTable`: their own check is the status workflow.
+pub struct KeyPoints;
 
-/// 201 with the new key point as a Feature; 403 outside the jurisdiction; 409 for a taken code;
-/// 422 for an unknown category or a value out of range.
-async fn create(State(state): State<AppState>, who: Principal, Json(body): Json<Value>) -> Result<Response> {
-    let kp: NewKeyPoint = parse(from_feature(body)?)?;
-    writes::check_lon_lat(kp.lon, kp.lat)?;
-    who.require_within(&state.pool, kp.lon, kp.lat).await?;
-    let user = who.user_id().ok_or(ApiError::Unauthorized)?;
-    let mut tx = state.pool.begin().await?;
-    let after = key_points::insert(&mut tx, &kp, user).await.map_err(|e| constraint(e, "key point"))?;
-    finish(tx, &who, "key_point.create", BASE, None, after).await
+impl PointTable for KeyPoints {
+    const NOUN: &'static str = "key point";
+    const ACTION: &'static str = "key_point";
+    const BASE: &'static str = BASE;
+    type New = NewKeyPoint;
+    type Patch = KeyPointPatch;
+
+    fn place(new: &NewKeyPoint) -> (f64, f64) {
+        (new.lon, new.lat)
+    }
+    fn moves_to(patch: &KeyPointPatch) -> (Option<f64>, Option<f64>) {
+        (patch.lon, patch.lat)
+    }
+    fn code(patch: &KeyPointPatch) -> Option<&str> {
+        patch.code.as_deref()
+    }
+    fn check(before: &Value, patch: &KeyPointPatch) -> Result<()> {
+        patch
+            .status
+            .as_ref()
+            .map_or(Ok(()), |to| check_transition(before["status"].as_str().unwrap_or_default(), to))
+    }
+    point_table_sql!(key_points);
 }
 
 /// 200 with the key point (archived ones too) and its `ETag`; 404; 403 outside the jurisdiction.
 async fn read(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> Result<Response> {
-    let (row, lon, lat) = key_points::find(&state.pool, id).await?.ok_or_else(|| not_found(id))?;
+    let (row, lon, lat) =
+        key_points::find(&state.pool, id).await?.ok_or_else(|| not_found::<KeyPoints>(id))?;
     who.require_within(&state.pool, lon, lat).await?;
     Ok(writes::respond(StatusCode::OK, &row))
-}
-
-/// 200 with the changed key point; 428 without `If-Match`, 412 on a stale one; 404; 403 when
-/// the point or its new place lies outside the jurisdiction; 409 for an archived point or a
-/// status step the workflow does not allow.
-async fn update(
-    State(state): State<AppState>,
-    who: Principal,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Result<Response> {
-    let sent = if_match(&headers)?;
-    let patch: KeyPointPatch = parse(from_feature(body)?)?;
-    match (patch.lon, patch.lat) {
-        (Some(lon), Some(lat)) => writes::check_lon_lat(lon, lat)?,
-        (None, None) => {}
-        _ => return Err(ApiError::Unprocessable("lon/lat: a move needs both".into())),
-    }
-    let user = who.user_id().ok_or(ApiError::Unauthorized)?;
-    let mut tx = state.pool.begin().await?;
-    let (before, lon, lat) = key_points::lock(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
-    who.require_within(&state.pool, lon, lat).await?;
-    if let (Some(lon), Some(lat)) = (patch.lon, patch.lat) {
-        who.require_within(&state.pool, lon, lat).await?;
-    }
-    check_version("key point", sent, &before)?;
-    if !before["archived_at"].is_null() {
-        return Err(ApiError::Conflict(format!("key point {id} is archived; it cannot be edited")));
-    }
-    if patch.code.as_ref().is_some_and(|c| before["code"] != json!(c)) {
-        return Err(ApiError::Unprocessable("code: a key point's code cannot change".into()));
-    }
-    if let Some(to) = &patch.status {
-        check_transition(before["status"].as_str().unwrap_or_default(), to)?;
-    }
-    let after =
-        key_points::update(&mut tx, id, &patch, user).await.map_err(|e| constraint(e, "key point"))?;
-    finish(tx, &who, "key_point.update", BASE, Some(before), after).await
-}
-
-/// 200 with the archived key point; archiving an archived point changes nothing (DELETE is
-/// idempotent). 428/412 as for `PATCH`; 404; 403 outside the jurisdiction.
-async fn archive(
-    State(state): State<AppState>,
-    who: Principal,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-) -> Result<Response> {
-    let sent = if_match(&headers)?;
-    let user = who.user_id().ok_or(ApiError::Unauthorized)?;
-    let mut tx = state.pool.begin().await?;
-    let (before, lon, lat) = key_points::lock(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
-    who.require_within(&state.pool, lon, lat).await?;
-    check_version("key point", sent, &before)?;
-    if !before["archived_at"].is_null() {
-        return Ok(writes::respond(StatusCode::OK, &before));
-    }
-    let after = key_points::archive(&mut tx, id, user).await?;
-    finish(tx, &who, "key_point.archive", BASE, Some(before), after).await
 }
 
 /// 200 with every version of the key point, oldest first; 404; 403 outside the jurisdiction.
@@ -152,7 +106,7 @@ async fn history(
     who: Principal,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Value>> {
-    let (_, lon, lat) = key_points::find(&state.pool, id).await?.ok_or_else(|| not_found(id))?;
+    let (_, lon, lat) = key_points::find(&state.pool, id).await?.ok_or_else(|| not_found::<KeyPoints>(id))?;
     who.require_within(&state.pool, lon, lat).await?;
     let versions = key_points::history(&state.pool, id).await?;
     Ok(axum::Json(json!({ "key_point_id": id, "versions": versions })))

@@ -21,6 +21,7 @@ mod model_sites;
 mod ogc;
 pub mod openapi;
 mod patrols;
+mod point_writes;
 mod reports;
 pub mod routes;
 mod search;
