@@ -28,7 +28,10 @@ $$;
 
 -- The stretches of each segment within half the width of each plan's route, as intervals [a, b]
 -- of the fraction along the segment, merged per plan (islands, as atlas_covered_intervals does
--- over tracks): a route that doubles back counts its stretch once.
+-- over tracks): a route that doubles back counts its stretch once. Unlike a track's, a route's
+-- buffer has flat ends: a plan drawn up to a segment's end (snapped to the segments) means "up
+-- to here", and round ends would reach half the width into the next segment, making every
+-- neighbour of a planned segment look planned and in conflict with its own plans.
 create function atlas_plan_intervals(p_start timestamptz, p_end timestamptz, p_width float8)
 returns table (segment_id bigint, patrol_id bigint, a float8, b float8)
 language sql stable parallel safe
@@ -39,7 +42,7 @@ pieces as (
     from seg
     join atlas_plans_in(p_start, p_end) p on ST_DWithin(p.route, seg.g, p_width / 2)
     cross join lateral ST_Dump(ST_Intersection(seg.g, ST_Buffer(
-        ST_ClipByBox2D(p.route, ST_Expand(ST_Envelope(seg.g), p_width)), p_width / 2))) d
+        ST_ClipByBox2D(p.route, ST_Expand(ST_Envelope(seg.g), p_width)), p_width / 2, 'endcap=flat'))) d
     cross join lateral (select ST_LineLocatePoint(seg.g, ST_StartPoint(d.geom)) as f0,
                                ST_LineLocatePoint(seg.g, ST_EndPoint(d.geom)) as f1) f
     where ST_Dimension(d.geom) = 1),

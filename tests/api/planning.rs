@@ -3,18 +3,19 @@
 //! the sight width is 500 m, so a stretch counts within 250 m of a route.
 //!
 //! The window is 2 weeks from Monday 2030-01-07: [2030-01-07 00:00, 2030-01-21 00:00) +07.
+//! A route covers the border beside it, not beyond its ends (flat ends, see migration 0022).
 //! - S1 from (400, 2500) to (410, 2500) km (10,000 m). On 2030-01-08: A (border, {Đồn A})
-//!   07:00–13:00 and D (border, {Đồn A, CA xã Z}) 07:00–09:00 on x 395–404.75 km, so covering x
+//!   07:00–13:00 and D (border, {Đồn A, CA xã Z}) 07:00–09:00 on x 395–405 km, so covering x
 //!   400–405; B (commune, {CA xã X}) 10:00–16:00 and C (joint, {Đồn B, CA xã Y}) 10:00–16:00 on
-//!   x 402.25–407.75, covering 402–408. On 2030-01-09, E (border, {CA xã W}) as B. Forecast share
+//!   x 402–408. On 2030-01-09, E (border, {CA xã W}) as B. Forecast share
 //!   0.8 (x 400–408). Conflicts: A–B only (disjoint units, neither joint, 10:00–13:00 shared,
 //!   stretch x 402–405 = 3,000 m); C is joint; D shares Đồn A with A and ends before B starts; E
 //!   is another day.
 //! - S2 from (400, 2510) to (405, 2510) km: F starts at the window's end, H ends at its start,
 //!   I is archived: S2 is a gap ahead.
 //! - S3 from (400, 2520) to (404, 2520) km: G (border, {Đồn G}) from 2030-01-06 20:00 to 01-07
-//!   02:00 overlaps the window's first night; its route x 398–401.75 covers x 400–402, exactly
-//!   half of S3.
+//!   02:00 overlaps the window's first night; its route x 398–402 covers x 400–402, exactly half
+//!   of S3.
 
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -55,8 +56,8 @@ async fn plans(pool: &PgPool) {
         ),
     )
     .await;
-    let west = line(395.0, 2500.0, 404.75, 2500.0);
-    let east = line(402.25, 2500.0, 407.75, 2500.0);
+    let west = line(395.0, 2500.0, 405.0, 2500.0);
+    let east = line(402.0, 2500.0, 408.0, 2500.0);
     let s2 = line(400.0, 2510.0, 405.0, 2510.0);
     let plan = |code: &str, kind: &str, units: &str, t0: &str, t1: &str, route: &str| {
         format!("('{code}', '{kind}', '{units}', '{t0}', '{t1}', {route})")
@@ -76,7 +77,7 @@ async fn plans(pool: &PgPool) {
             "{Đồn G}",
             "2030-01-06 20:00+07",
             "2030-01-07 02:00+07",
-            &line(398.0, 2520.0, 401.75, 2520.0),
+            &line(398.0, 2520.0, 402.0, 2520.0),
         ),
     ];
     run(
@@ -140,8 +141,7 @@ async fn plans_give_the_expected_gaps_conflicts_and_shares() {
     assert_eq!(codes(&body["gaps"]), ["S2"]);
     let s3 = segment(&body, "S3");
     assert_eq!(codes(&s3["plans"]), ["G"]);
-    // Known answer: G covers x 400–402 of 400–404 km, half of S3 (the round end of the buffer
-    // meets the segment's axis at a vertex, so the half is exact to the rounding of 4 decimals).
+    // Known answer: G covers x 400–402 of 400–404 km, half of S3.
     assert_eq!((num(&s3["share"]), num(&s3["planned_m"])), (0.5, 2000.0), "{s3}");
 
     let conflicts = body["conflicts"].as_array().unwrap_or_else(|| panic!("{body}"));
