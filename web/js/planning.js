@@ -186,6 +186,8 @@ export function createPlanning(root, ctx) {
   async function draw() {
     await loadGeoman();
     const map = ctx.map();
+    // Geoman equips the maps created after it loads; this one was made before.
+    if (!map.pm) L.PM.reInitLayer(map);
     map.once('pm:create', (e) => {
       const line = e.layer.toGeoJSON().geometry.coordinates;
       map.removeLayer(e.layer);

@@ -104,3 +104,23 @@ test('an analyst sees the planning view without the form; a viewer is not offere
   assert.equal(await viewer.page.locator('#plan-section').isVisible(), false);
   await viewer.context.close();
 });
+
+test('the route is drawn on the map with Leaflet-Geoman, loaded once', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'admin', '#l=');
+  await page.click('#plan-toggle');
+  await page.waitForSelector('#plan-new');
+  for (let round = 0; round < 2; round += 1) {
+    await page.click('#plan-draw');
+    await page.waitForFunction(() => window.antq.map().pm?.globalDrawModeEnabled());
+    const box = await page.locator('#map').boundingBox();
+    const at = (dx, dy) => [box.x + box.width / 2 + dx, box.y + box.height / 2 + dy];
+    for (const [dx, dy] of [[-120, -60], [0, 20], [140, 60]]) await page.mouse.click(...at(dx, dy));
+    // Clicking the last vertex again finishes the line.
+    await page.mouse.click(...at(140, 60));
+    await page.waitForFunction(() => /3 điểm/.test(document.querySelector('#plan-route-status')?.textContent || ''));
+  }
+  assert.equal(await page.locator('script[src*="leaflet-geoman"]').count(), 1);
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
