@@ -166,9 +166,9 @@ export function createPlanning(root, ctx) {
       `${g.name ?? g.code} — ${formatKm(g.length_m)}`)));
     const plan = (p) => `${p.code} (${p.units.join(', ') || t('none')}, ${span(p.planned_start, p.planned_end)})`;
     const conflicts = answer.conflicts.map((c) => el('li', { 'data-conflict': `${c.a.code}/${c.b.code}` },
-      el('button', { type: 'button', class: 'link', onclick: () => zoom(c.bbox) }, c.segment_name ?? c.segment_code), ': ',
-      `${plan(c.a)} ↔ ${plan(c.b)}; ${t('planOverlap')} ${span(c.overlap_start, c.overlap_end)}, `
-      + `${t('planShared')} ${formatNumber(Math.round(c.shared_m))} m`));
+      el('button', { type: 'button', onclick: () => zoom(c.bbox) }, `${c.segment_name ?? c.segment_code}: `
+        + `${plan(c.a)} ↔ ${plan(c.b)}; ${t('planOverlap')} ${span(c.overlap_start, c.overlap_end)}, `
+        + `${t('planShared')} ${formatNumber(Math.round(c.shared_m))} m`)));
     return [table,
       el('h3', {}, `${t('planGaps')} (${formatNumber(gaps.length)})`),
       gaps.length ? el('ul', { id: 'plan-gaps', class: 'coord-list' }, gaps) : el('p', {}, t('coordNoGaps')),

@@ -8,6 +8,24 @@ import { after, before, test } from 'node:test';
 
 import { apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
 
+const { joinLines, planColour, vnInstant } = await import('../js/planning.js');
+
+test('segments join into one route, each turned to start where the last one stopped', () => {
+  // Two segments meeting at [1, 1], the second stored the other way round, and a third apart.
+  assert.deepEqual(joinLines([[[0, 0], [1, 1]], [[2, 2], [1, 1]]]), [[0, 0], [1, 1], [2, 2]]);
+  assert.deepEqual(joinLines([[[1, 1], [0, 0]], [[1, 1], [2, 2]]]), [[1, 1], [0, 0], [1, 1], [2, 2]]);
+  assert.deepEqual(joinLines([[[0, 0], [1, 0]], [[5, 0], [3, 0]]]), [[0, 0], [1, 0], [3, 0], [5, 0]]);
+  assert.deepEqual(joinLines([]), []);
+});
+
+test('forecast colours and Vietnamese hours', () => {
+  assert.equal(planColour({ gap: true, conflicts: 0, share: 0 }), '#d7191c');
+  assert.equal(planColour({ gap: false, conflicts: 1, share: 1 }), '#7b3294');
+  assert.equal(planColour({ gap: false, conflicts: 0, share: 0.5 }), '#1a9641');
+  assert.equal(planColour({ gap: false, conflicts: 0, share: 0.49 }), '#fdae61');
+  assert.equal(new Date(vnInstant('2031-03-04', '07:00')).toISOString(), '2031-03-04T00:00:00.000Z');
+});
+
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
