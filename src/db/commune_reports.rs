@@ -195,7 +195,8 @@ pub struct CommuneReport {
     pub row: CommuneRow,
     /// Designations in force, staff censuses, key points by category and by month, model
     /// types, the difficult villages without a model (`villages_without_model`), and the border
-    /// segments' coverage.
+    /// segments' coverage, and plan against record (`plans_vs_records`: the window's plans whose
+    /// route enters the commune, with the share of each route its tracks walked).
     #[serde(flatten)]
     pub details: serde_json::Value,
 }
@@ -233,7 +234,13 @@ select w.d, jsonb_build_object(
             'length_m', b.length_m, 'covered_m', b.covered_m, 'share', b.share, 'last_patrolled', b.last_patrolled,
             'days_since', b.days_since) order by b.code), '[]')
         from atlas_border_coverage(w.s, w.e, $6) b join border_segments s on s.id = b.id
-        join admin_units c on c.id = s.commune_id where c.code = u.code))
+        join admin_units c on c.id = s.commune_id where c.code = u.code),
+    'plans_vs_records', (select coalesce(jsonb_agg(jsonb_build_object('code', p.code, 'kind', p.kind, 'units', p.units,
+            'planned_start', p.planned_start, 'planned_end', p.planned_end, 'planned_m', x.planned_m,
+            'walked_m', x.walked_m, 'walked_share', x.walked_share) order by p.planned_start, p.code), '[]')
+        from patrols p cross join lateral atlas_plan_walked(p.id, $6) x
+        where p.archived_at is null and ST_Intersects(p.planned_route, u.geom)
+          and p.planned_start < w.e and coalesce(p.planned_end, p.planned_start) >= w.s))
 from w cross join u";
 
 /// The report on the commune `code` valid on `as_of`, or `None` when no such commune is valid

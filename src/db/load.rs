@@ -151,6 +151,24 @@ select r->>'code', r->>'kind', (r->>'units')::text[], (r->>'planned_start')::tim
 from jsonb_array_elements($1::jsonb) r
 on conflict do nothing",
     },
+    // Plans of the coming weeks, so the planning view shows something: their days count from the
+    // day the data is loaded (Vietnam), their routes are stretches of border segments. Loading
+    // again, on any day, finds the codes and changes nothing.
+    Step {
+        file: "planned_patrols.csv",
+        format: Format::Csv,
+        sql: "
+insert into patrols (code, kind, units, members, planned_route, planned_start, planned_end, note)
+select r->>'code', r->>'kind', (r->>'units')::text[], (r->>'members')::text[],
+       ST_LineSubstring(s.geom, (r->>'from_fraction')::float8, (r->>'to_fraction')::float8), x.t0,
+       x.t0 + make_interval(hours => (r->>'hours')::int), r->>'note'
+from jsonb_array_elements($1::jsonb) r
+join border_segments s on s.code = r->>'segment'
+cross join lateral (
+    select (((now() at time zone 'Asia/Ho_Chi_Minh')::date + (r->>'day')::int) + (r->>'start')::time)
+               at time zone 'Asia/Ho_Chi_Minh' as t0) x
+on conflict do nothing",
+    },
     // Tracks have no natural key of their own: a patrol's track is known by its name.
     Step {
         file: "patrol_tracks.geojson",

@@ -19,6 +19,7 @@ pub mod key_points;
 pub mod load;
 pub mod model_sites;
 pub mod patrols;
+pub mod planning;
 pub mod point_imports;
 pub mod replicas;
 pub mod reports;

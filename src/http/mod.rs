@@ -21,6 +21,7 @@ mod model_sites;
 mod ogc;
 pub mod openapi;
 mod patrols;
+mod planning;
 mod point_writes;
 mod reports;
 pub mod routes;
@@ -136,6 +137,7 @@ pub fn routes() -> Vec<Route> {
         export::routes(),
         reports::routes(),
         effort::routes(),
+        planning::routes(),
         openapi::routes(),
         search::routes(),
         web_config::routes(),

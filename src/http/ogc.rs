@@ -196,6 +196,7 @@ pub fn param_schema(p: &layers::Param) -> Json_ {
             json!({ "type": "integer", "minimum": min, "maximum": max, "default": default })
         }
         ParamKind::Window => json!({ "type": "string", "format": "interval" }),
+        ParamKind::Date => json!({ "type": "string", "format": "date" }),
         ParamKind::Choice { choices } => json!({ "type": "string", "enum": choices }),
     };
     if schema.get("default").is_some_and(Json_::is_null) {

@@ -295,6 +295,28 @@ fn analysis_operation(route: &Route) -> Option<Value> {
                 format(),
             ],
         ),
+        (Method::GET, "/api/v1/analysis/plan-coverage") => one(
+            "Planned border coverage of the coming weeks: per segment the plans and forecast share, the gaps \
+             ahead (no plan reaches the segment) and the conflicts (two plans on a segment in overlapping time \
+             by units with none in common, neither joint)",
+            vec![
+                query(
+                    "from",
+                    json!({ "type": "string", "format": "date" }),
+                    "first day; default today (Vietnam)",
+                ),
+                query(
+                    "weeks",
+                    json!({ "type": "integer", "minimum": 1, "maximum": 26, "default": 4 }),
+                    "window length in weeks",
+                ),
+                query(
+                    "width",
+                    json!({ "type": "number", "minimum": 10, "maximum": 5000, "default": 500 }),
+                    "sight width in metres",
+                ),
+            ],
+        ),
         _ => None,
     }
 }

@@ -58,7 +58,7 @@ const UNIT_PROPS: [Property; 6] = [
 ///
 /// Designations follow a unit's code, not one version's id: a commune that only changed district
 /// or kind in 2020 (a new version, the same code) keeps the designations a decision gave it.
-pub static LAYERS: [Layer; 18] = [
+pub static LAYERS: [Layer; 20] = [
     Layer {
         id: "provinces",
         title_vi: "Tỉnh",
@@ -337,9 +337,12 @@ pub static LAYERS: [Layer; 18] = [
         sensitivity: Restricted,
         patrol_layer: true,
         geometry: LineString,
+        // The walked share compares the plan with the patrol's tracks at the reports' sight width
+        // (500 m, as `border_coverage` by default); null until a track is uploaded.
         source: "select p.id, p.code, p.kind, array_to_string(p.units, ', ') as units, p.planned_start,
-                        p.planned_end, p.planned_route as geom
-                 from patrols p where p.planned_route is not null and p.archived_at is null",
+                        p.planned_end, w.planned_m, w.walked_m, w.walked_share, p.planned_route as geom
+                 from patrols p left join lateral atlas_plan_walked(p.id, 500) w on true
+                 where p.planned_route is not null and p.archived_at is null",
         temporal: false,
         id_column: "id",
         time: Some(TimeColumns { start: "planned_start", end: Some("planned_end") }),
@@ -349,6 +352,9 @@ pub static LAYERS: [Layer; 18] = [
             prop("units", Text, "Lực lượng", "Units"),
             prop("planned_start", Timestamp, "Bắt đầu", "Planned start"),
             prop("planned_end", Timestamp, "Kết thúc", "Planned end"),
+            prop("planned_m", Number, "Chiều dài kế hoạch (m)", "Planned length (m)"),
+            prop("walked_m", Number, "Đã đi theo kế hoạch (m)", "Walked as planned (m)"),
+            prop("walked_share", Number, "Tỷ lệ đi đúng tuyến", "Share of the plan walked"),
         ],
         params: &[],
         style: style("#2980b9", None, false),
@@ -387,4 +393,7 @@ pub static LAYERS: [Layer; 18] = [
     super::coverage::BORDER_COVERAGE,
     super::coverage::COVERAGE_GAPS,
     super::coverage::GAPS,
+    // Patrol planning (`catalog_planning`).
+    super::catalog_planning::PLAN_COVERAGE,
+    super::catalog_planning::PLAN_CONFLICTS,
 ];

@@ -9,6 +9,7 @@
 pub mod analysis;
 mod catalog;
 mod catalog_analysis;
+mod catalog_planning;
 mod coverage;
 pub mod cql2;
 pub mod params;
@@ -135,6 +136,9 @@ pub enum ParamKind {
     /// A time window in the OGC `datetime` syntax; bound as two `timestamptz` (`{name_start}`,
     /// `{name_end}`), NULL for an open end.
     Window,
+    /// A calendar date `YYYY-MM-DD` (a Vietnamese day); bound as `date`, NULL when absent (the
+    /// source decides, e.g. today).
+    Date,
     /// One of fixed choices; bound as `text`, NULL when absent.
     Choice {
         /// The accepted values.

@@ -254,7 +254,7 @@ pub struct Filters {
 /// The value of a layer parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {
-    /// A number, whole number or choice.
+    /// A number, whole number, date or choice.
     Value(Value),
     /// A time window.
     Window(Interval),
@@ -317,6 +317,9 @@ impl Param {
                 })?,
             )),
             ParamKind::Window => ParamValue::Window(Interval::parse(name, raw)?),
+            ParamKind::Date => ParamValue::Value(Value::Date(
+                parse_date(raw).ok_or_else(|| bad(format!("{name}: '{raw}' is not a date YYYY-MM-DD")))?,
+            )),
             ParamKind::Choice { choices } => {
                 if !choices.contains(&raw) {
                     return Err(bad(format!("{name}: '{raw}' is not one of {}", choices.join(", "))));

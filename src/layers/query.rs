@@ -100,6 +100,7 @@ pub fn start(layer: &Layer, filters: &Filters) -> Sql {
             (ParamKind::Number { .. }, _) => place("", Value::Null(PropType::Number)),
             (ParamKind::Integer { .. }, _) => place("", Value::Null(PropType::Integer)),
             (ParamKind::Choice { .. }, _) => place("", Value::Null(PropType::Text)),
+            (ParamKind::Date, _) => place("", Value::Null(PropType::Date)),
         }
     }
     if source.contains("{run}") {

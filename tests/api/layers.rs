@@ -65,7 +65,9 @@ async fn landing_conformance_and_collections_describe_the_registry() {
             "patrol_effort",
             "border_coverage",
             "coverage_gaps",
-            "gaps"
+            "gaps",
+            "plan_coverage",
+            "plan_conflicts"
         ]
     );
     let communes = &collections[2];

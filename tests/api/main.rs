@@ -14,6 +14,7 @@ mod gdal;
 mod health;
 mod imports;
 mod layers;
+mod planning;
 mod replica;
 mod report;
 mod schema;

@@ -330,6 +330,10 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             (Method::GET, "/api/v1/analysis/effort"),
             ex("/api/v1/analysis/effort?by=unit", None, StatusCode::OK, false),
         ),
+        (
+            (Method::GET, "/api/v1/analysis/plan-coverage"),
+            ex("/api/v1/analysis/plan-coverage?from=2020-06-01&weeks=2", None, StatusCode::OK, false),
+        ),
         ((Method::GET, "/api/v1/openapi.json"), ex("/api/v1/openapi.json", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/api.html"), ex("/api/v1/api.html", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/search"), ex("/api/v1/search?q=ban", None, StatusCode::OK, false)),

@@ -14,6 +14,7 @@ import { hasCategoryFilter, months } from './filters.js';
 import { formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
+import { createPlanning } from './planning.js';
 import { profileSource, showCommuneProfile } from './profile.js';
 import { showProvinceReport } from './report.js';
 import { createSearch } from './search.js';
@@ -30,6 +31,7 @@ let refreshes = 0;
 let highlighted = null;
 let search = null;
 let coordination = null;
+let planning = null;
 
 const setBusy = (delta) => {
   busy += delta;
@@ -67,6 +69,7 @@ async function start() {
   views = await loadCatalog();
   coordination = createCoordination($('#coord'), { map: () => map, views: () => views, refresh });
   if (coordination.offered() && coordination.chosen()) $('#coord').hidden = false;
+  planning = createPlanning($('#plan'), { map: () => map, may: (p) => hasPermission(me, p), onSaved: refresh });
   renderChrome();
   await refresh();
   performance.mark('antq-first-map');
@@ -91,6 +94,7 @@ function renderChrome() {
     $(`#${id}`).textContent = t(key);
   }
   renderCoordination();
+  renderPlanning();
   renderLayerList();
   renderFilters();
   if (!state.selected) clearDetails($('#details'));
@@ -105,6 +109,17 @@ function renderCoordination() {
   toggle.textContent = open ? t('coordClose') : t('coordOpen');
   toggle.setAttribute('aria-expanded', String(open));
   coordination?.render();
+}
+
+/** The patrol planning panel: offered to those who may analyse (and its form to those who may write). */
+function renderPlanning() {
+  const open = !$('#plan').hidden;
+  $('#plan-section').hidden = !planning?.offered();
+  $('#h-plan').textContent = t('planTitle');
+  const toggle = $('#plan-toggle');
+  toggle.textContent = open ? t('planClose') : t('planOpen');
+  toggle.setAttribute('aria-expanded', String(open));
+  planning?.render();
 }
 
 function renderLayerList() {
@@ -403,6 +418,11 @@ function wireHeader() {
     $('#coord').hidden = !$('#coord').hidden;
     renderCoordination();
   });
+  $('#plan-toggle').addEventListener('click', () => {
+    $('#plan').hidden = !$('#plan').hidden;
+    renderPlanning();
+    if (!$('#plan').hidden) planning?.open();
+  });
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.selected) closeDetails(); });
   // The printed map has another size: let Leaflet redraw for it (and back).
   window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
@@ -423,6 +443,7 @@ window.antq = {
   })),
   map: () => map,
   coordinationTracks: () => coordination?.drawnTracks() ?? 0,
+  planSegments: () => planning?.drawnSegments() ?? 0,
 };
 
 wireHeader();

@@ -17,7 +17,7 @@ test('each layer, turned on alone, draws every feature the API matches, with its
   const { context, page, seen } = await openPage(browser);
   await signIn(page, 'admin', '#l=');
   const ids = await page.locator('#layers input[data-layer]').evaluateAll((b) => b.map((x) => x.dataset.layer));
-  assert.equal(ids.length, 18);
+  assert.equal(ids.length, 20);
   for (const id of ids) {
     await setLayer(page, id, true);
     const drawn = await layer(page, id);

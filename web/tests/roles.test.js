@@ -8,7 +8,8 @@ import { BASE, errorsAfterSignIn, launch, openPage, screenshot, signIn } from '.
 // The specification, written from the roles table (README, Security), not from /collections.
 const PUBLIC = ['provinces', 'districts', 'communes', 'villages', 'border_segments', 'border_markers', 'border_posts'];
 // Analyses of restricted data: roles that may analyse (analyst, editor, admin).
-const ANALYSES = ['hotspots', 'emerging_hotspots', 'commune_stats', 'patrol_effort', 'border_coverage', 'coverage_gaps', 'gaps'];
+const ANALYSES = ['hotspots', 'emerging_hotspots', 'commune_stats', 'patrol_effort', 'border_coverage', 'coverage_gaps', 'gaps',
+  'plan_coverage', 'plan_conflicts'];
 const EXPECTED = {
   viewer: [...PUBLIC, 'model_sites'],
   patrol: [...PUBLIC, 'patrol_routes', 'patrol_tracks'],

@@ -1,0 +1,144 @@
+// The patrol planning view against the demo data. The plans made here lie in March 2031, far
+// from the demo's own plans (fixtures/laocai/planned_patrols.csv, the weeks after the day the
+// demo was loaded) and from every other test's data; their codes carry the run's time, so a
+// second run against the same demo plans anew.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
+
+const { joinLines, planColour, vnInstant } = await import('../js/planning.js');
+
+test('segments join into one route, each turned to start where the last one stopped', () => {
+  // Two segments meeting at [1, 1], the second stored the other way round, and a third apart.
+  assert.deepEqual(joinLines([[[0, 0], [1, 1]], [[2, 2], [1, 1]]]), [[0, 0], [1, 1], [2, 2]]);
+  assert.deepEqual(joinLines([[[1, 1], [0, 0]], [[1, 1], [2, 2]]]), [[1, 1], [0, 0], [1, 1], [2, 2]]);
+  assert.deepEqual(joinLines([[[0, 0], [1, 0]], [[5, 0], [3, 0]]]), [[0, 0], [1, 0], [3, 0], [5, 0]]);
+  assert.deepEqual(joinLines([]), []);
+});
+
+test('forecast colours and Vietnamese hours', () => {
+  assert.equal(planColour({ gap: true, conflicts: 0, share: 0 }), '#d7191c');
+  assert.equal(planColour({ gap: false, conflicts: 1, share: 1 }), '#7b3294');
+  assert.equal(planColour({ gap: false, conflicts: 0, share: 0.5 }), '#1a9641');
+  assert.equal(planColour({ gap: false, conflicts: 0, share: 0.49 }), '#fdae61');
+  assert.equal(new Date(vnInstant('2031-03-04', '07:00')).toISOString(), '2031-03-04T00:00:00.000Z');
+});
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const RUN = Date.now().toString(36).toUpperCase();
+const A = `KH-T${RUN}-A`;
+const B = `KH-T${RUN}-B`;
+const SEGMENT = 'BG-16';
+
+/** Fills the plan form and saves it; resolves when the panel says so. */
+async function plan(page, { code, kind, units, start, end }) {
+  await page.fill('#plan-code', code);
+  await page.selectOption('#plan-kind', kind);
+  await page.fill('#plan-day', '04/03/2031');
+  await page.fill('#plan-start', start);
+  await page.fill('#plan-end', end);
+  await page.selectOption('#plan-units', units);
+  await page.fill('#plan-members', 'Đại úy Vàng A Sình\nThượng úy Lò Văn Chiến');
+  // The route snapped to a border segment.
+  await page.selectOption('#plan-snap', [SEGMENT]);
+  await page.click('#plan-use-segments');
+  assert.match(await page.textContent('#plan-route-status'), /Đã có tuyến/);
+  if (code === A) await screenshot(page, 'plan-form');
+  await page.click('#plan-save');
+  await page.waitForFunction((c) => document.querySelector('#plan-message')?.textContent.includes(c), code);
+}
+
+test('admin plans two patrols on one segment and sees the conflict, the plans and a gap ahead', async () => {
+  const { context, page, seen } = await openPage(browser, { width: 1400, height: 900 });
+  await signIn(page, 'admin', '#l=');
+  assert.ok(await page.locator('#plan-section').isVisible(), 'the planning panel is not offered to an admin');
+  await page.click('#plan-toggle');
+  assert.equal(await page.getAttribute('#plan-toggle', 'aria-expanded'), 'true');
+  // The default window: the next 4 weeks from today, with the demo's plans and their conflict.
+  await page.waitForSelector('#plan-segments tbody tr');
+  assert.ok(await page.locator('#plan-conflicts li[data-conflict="KH-DEMO-03/KH-DEMO-02"], #plan-conflicts li[data-conflict="KH-DEMO-02/KH-DEMO-03"]').count() === 1,
+    'the demo conflict on BG-16 is not listed');
+
+  await plan(page, { code: A, kind: 'border', units: ['Đồn Biên phòng Bản Vược'], start: '07:00', end: '12:00' });
+  await plan(page, { code: B, kind: 'commune', units: ['Công an Xã Bản Vược'], start: '09:00', end: '14:00' });
+
+  // The view of the week of 03/03/2031, typed as people write dates.
+  await page.fill('#plan-from', '03/03/2031');
+  await page.fill('#plan-weeks', '1');
+  await page.click('#plan-apply');
+  await page.waitForFunction((b) => document.querySelector('#plan-segments')?.textContent.includes(b), B);
+  await idle(page);
+  const row = page.locator(`#plan-segments tr[data-code="${SEGMENT}"]`);
+  assert.match(await row.textContent(), new RegExp(`${A}.*${B}`));
+  assert.equal(await row.locator('td').nth(2).textContent(), '100 %');
+  assert.match(await page.textContent('#plan-segments caption'), /03\/03\/2031 – 09\/03\/2031/);
+
+  // The conflict, with both plans: codes, units, the overlap 09:00–12:00 and the shared stretch.
+  const conflict = page.locator(`#plan-conflicts li[data-conflict="${A}/${B}"]`);
+  assert.equal(await conflict.count(), 1, await page.textContent('#plan'));
+  const text = await conflict.textContent();
+  for (const part of ['Đồn Biên phòng Bản Vược', 'Công an Xã Bản Vược', '04/03/2031 09:00 – 12:00', 'đoạn trùng']) {
+    assert.ok(text.includes(part), `${part} not in ${text}`);
+  }
+
+  // A gap ahead: a segment no plan of the week reaches; clicking it zooms the map to it.
+  const api = await apiJson(page, '/api/v1/analysis/plan-coverage?from=2031-03-03&weeks=1');
+  assert.ok(api.gaps.some((g) => g.code === 'BG-01'), 'BG-01 should be a gap');
+  assert.equal(await page.locator('#plan-gaps button').count(), api.gaps.length);
+  const zoomBefore = await page.evaluate(() => window.antq.map().getZoom());
+  await page.click('#plan-gaps button[data-gap="BG-01"]');
+  await page.waitForFunction((z) => window.antq.map().getZoom() !== z, zoomBefore);
+  assert.ok(await page.evaluate(() => window.antq.planSegments()) > 0, 'no segment drawn');
+
+  // What the form saved, through the API: the Vietnamese hours as instants.
+  const saved = await apiJson(page, `/api/v1/collections/patrol_routes/items?code=${A}`);
+  assert.equal(saved.features[0].properties.planned_start, '2031-03-04T00:00:00Z');
+  assert.equal(saved.features[0].properties.units, 'Đồn Biên phòng Bản Vược');
+
+  // The picture for the user guide: the segments around the conflict, coloured by forecast.
+  await page.click(`#plan-segments tr[data-code="${SEGMENT}"] button`);
+  await page.evaluate(() => window.antq.map().setZoom(11, { animate: false }));
+  await idle(page);
+  await page.locator('#plan-conflicts').scrollIntoViewIfNeeded();
+  await screenshot(page, 'planning');
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
+
+test('an analyst sees the planning view without the form; a viewer is not offered it', async () => {
+  const { context, page } = await openPage(browser);
+  await signIn(page, 'analyst', '#l=');
+  await page.click('#plan-toggle');
+  await page.waitForSelector('#plan-segments tbody tr');
+  assert.equal(await page.locator('#plan-new').count(), 0);
+  await context.close();
+  const viewer = await openPage(browser);
+  await signIn(viewer.page, 'viewer', '#l=');
+  assert.equal(await viewer.page.locator('#plan-section').isVisible(), false);
+  await viewer.context.close();
+});
+
+test('the route is drawn on the map with Leaflet-Geoman, loaded once', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'admin', '#l=');
+  await page.click('#plan-toggle');
+  await page.waitForSelector('#plan-new');
+  for (let round = 0; round < 2; round += 1) {
+    await page.click('#plan-draw');
+    await page.waitForFunction(() => window.antq.map().pm?.globalDrawModeEnabled());
+    const box = await page.locator('#map').boundingBox();
+    const at = (dx, dy) => [box.x + box.width / 2 + dx, box.y + box.height / 2 + dy];
+    for (const [dx, dy] of [[-120, -60], [0, 20], [140, 60]]) await page.mouse.click(...at(dx, dy));
+    // Clicking the last vertex again finishes the line.
+    await page.mouse.click(...at(140, 60));
+    await page.waitForFunction(() => /3 điểm/.test(document.querySelector('#plan-route-status')?.textContent || ''));
+  }
+  assert.equal(await page.locator('script[src*="leaflet-geoman"]').count(), 1);
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
