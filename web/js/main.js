@@ -10,8 +10,10 @@ import { loadCatalog } from './catalog.js';
 import { createCoordination } from './coordination.js';
 import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
+import { createEditing } from './edit.js';
 import { hasCategoryFilter, months } from './filters.js';
-import { formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
+import { createGpxUpload } from './gpx.js';
+import { errorText, formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
 import { profileSource, showCommuneProfile } from './profile.js';
@@ -30,6 +32,8 @@ let refreshes = 0;
 let highlighted = null;
 let search = null;
 let coordination = null;
+let editing = null;
+let gpx = null;
 
 const setBusy = (delta) => {
   busy += delta;
@@ -67,10 +71,27 @@ async function start() {
   views = await loadCatalog();
   coordination = createCoordination($('#coord'), { map: () => map, views: () => views, refresh });
   if (coordination.offered() && coordination.chosen()) $('#coord').hidden = false;
+  const recording = startRecording();
   renderChrome();
   await refresh();
   performance.mark('antq-first-map');
+  // A shared selection gets its edit button once the forms are loaded.
+  await recording;
   await restoreSelection();
+}
+
+/** Editing and GPX upload, for the roles that may (each module decides from /auth/me). */
+function startRecording() {
+  const panel = () => {
+    $('#details-panel').hidden = false;
+    return $('#details');
+  };
+  editing = createEditing($('#edit'), { me, map: () => map, panel, close: closeDetails, refresh });
+  gpx = createGpxUpload($('#gpx'), { me, map: () => map, refresh });
+  return Promise.all([['#edit-section', editing], ['#gpx-section', gpx]].map(([section, module]) => {
+    $(section).hidden = !module.offered();
+    return module.start().catch((error) => replace($(section), el('p', { class: 'error', role: 'alert' }, errorText(error))));
+  }));
 }
 
 /** Everything whose text depends on the language and the catalog. */
@@ -91,6 +112,10 @@ function renderChrome() {
     $(`#${id}`).textContent = t(key);
   }
   renderCoordination();
+  $('#h-edit').textContent = t('editTitle');
+  $('#h-gpx').textContent = t('gpxTitle');
+  editing?.render();
+  gpx?.render();
   renderLayerList();
   renderFilters();
   if (!state.selected) clearDetails($('#details'));
@@ -312,6 +337,7 @@ function select(view, feature, layer) {
   state.selected = `${view.id}/${feature.id}`;
   writeHash();
   showDetails($('#details'), view, feature, closeDetails);
+  editing?.decorate($('#details'), view, feature);
   $('#details-panel').hidden = false;
   // A commune (a unit with a district): its key points by month and category, when readable.
   const source = profileSource(views);
@@ -423,6 +449,7 @@ window.antq = {
   })),
   map: () => map,
   coordinationTracks: () => coordination?.drawnTracks() ?? 0,
+  editing: () => editing,
 };
 
 wireHeader();
