@@ -11,7 +11,7 @@ use super::key_points::Path;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
-use crate::db::forms;
+use crate::db::forms::{self, CodeList};
 use crate::db::key_points::STATUSES;
 
 /// Routes of this module.
@@ -53,7 +53,8 @@ fn choices(list: &[(&str, &str, &str)]) -> Value {
 
 /// One field: `create_only` fields (the code) are fixed once created.
 fn field(name: &str, ty: &str, vi: &str, en: &str) -> Value {
-    json!({ "name": name, "type": ty, "title_vi": vi, "title_en": en, "required": false, "create_only": false })
+    json!({ "name": name, "type": ty, "title_vi": vi, "title_en": en,
+        "required": false, "create_only": false })
 }
 
 fn with(mut field: Value, extra: &Value) -> Value {
@@ -78,33 +79,53 @@ fn workflow() -> Value {
     json!({ "field": "status", "initial": STATUSES[0], "choices": states, "next": next })
 }
 
+/// The unique code: required on create, fixed after.
+fn code() -> Value {
+    let limits = json!({ "required": true, "create_only": true, "max_length": 40 });
+    with(field("code", "string", "Mã", "Code"), &limits)
+}
+
+fn key_point_fields(categories: &Value) -> Value {
+    let category = json!({ "required": true, "choices": categories });
+    let severity = json!({ "minimum": 1, "maximum": 5, "default": 2 });
+    let required = json!({ "required": true });
+    json!([
+        code(),
+        with(field("category", "string", "Loại", "Category"), &category),
+        with(field("severity", "integer", "Mức độ", "Severity"), &severity),
+        with(field("observed_at", "date-time", "Thời điểm", "Observed at"), &required),
+        field("description", "text", "Mô tả", "Description"),
+    ])
+}
+
+fn model_site_fields(types: &Value) -> Value {
+    let kind = json!({ "required": true, "choices": types });
+    let hosts = json!({ "required": true, "choices": choices(&HOST_KINDS) });
+    let rating = json!({ "choices": choices(&EFFECTIVENESS), "default": "unrated" });
+    let year = json!({ "minimum": 1990, "maximum": 2100 });
+    json!([
+        code(),
+        with(field("type_code", "string", "Loại mô hình", "Model type"), &kind),
+        with(field("name", "string", "Tên", "Name"), &json!({ "required": true, "max_length": 300 })),
+        with(field("host_kind", "string", "Nơi triển khai", "Host"), &hosts),
+        field("host_name", "string", "Tên nơi triển khai", "Host name"),
+        field("started_on", "date", "Ngày bắt đầu", "Started on"),
+        with(field("effectiveness", "string", "Hiệu quả", "Effectiveness"), &rating),
+        with(field("rated_year", "integer", "Năm đánh giá", "Rated in"), &year),
+    ])
+}
+
 /// 200 with the form of `kind`; 404 for another kind.
 async fn form(State(state): State<AppState>, Path(kind): Path<String>) -> Result<Response> {
-    let required = json!({ "required": true });
     let body = match kind.as_str() {
         "key-points" => json!({
             "kind": kind, "title_vi": "Điểm trọng điểm", "title_en": "Key point",
-            "fields": [
-                with(field("code", "string", "Mã", "Code"), &json!({ "required": true, "create_only": true, "max_length": 40 })),
-                with(field("category", "string", "Loại", "Category"), &json!({ "required": true, "choices": forms::key_point_categories(&state.pool).await? })),
-                with(field("severity", "integer", "Mức độ", "Severity"), &json!({ "minimum": 1, "maximum": 5, "default": 2 })),
-                with(field("observed_at", "date-time", "Thời điểm", "Observed at"), &required),
-                field("description", "text", "Mô tả", "Description"),
-            ],
+            "fields": key_point_fields(&forms::choices(&state.pool, CodeList::KeyPointCategories).await?),
             "workflow": workflow(),
         }),
         "model-sites" => json!({
             "kind": kind, "title_vi": "Mô hình tự quản về ANTT", "title_en": "Self-management model",
-            "fields": [
-                with(field("code", "string", "Mã", "Code"), &json!({ "required": true, "create_only": true, "max_length": 40 })),
-                with(field("type_code", "string", "Loại mô hình", "Model type"), &json!({ "required": true, "choices": forms::model_types(&state.pool).await? })),
-                with(field("name", "string", "Tên", "Name"), &json!({ "required": true, "max_length": 300 })),
-                with(field("host_kind", "string", "Nơi triển khai", "Host"), &json!({ "required": true, "choices": choices(&HOST_KINDS) })),
-                field("host_name", "string", "Tên nơi triển khai", "Host name"),
-                field("started_on", "date", "Ngày bắt đầu", "Started on"),
-                with(field("effectiveness", "string", "Hiệu quả", "Effectiveness"), &json!({ "choices": choices(&EFFECTIVENESS), "default": "unrated" })),
-                with(field("rated_year", "integer", "Năm đánh giá", "Rated in"), &json!({ "minimum": 1990, "maximum": 2100 })),
-            ],
+            "fields": model_site_fields(&forms::choices(&state.pool, CodeList::ModelTypes).await?),
         }),
         _ => return Err(ApiError::NotFound(format!("form '{kind}' (key-points or model-sites)"))),
     };

@@ -19,10 +19,14 @@ async fn read_checked(
     let segments = gpx::parse(bytes)?;
     let lines: Vec<Value> = segments
         .iter()
-        .map(|s| json!({ "type": "LineString", "coordinates": s.points.iter().map(|(x, y)| [x, y]).collect::<Vec<_>>() }))
+        .map(|s| {
+            let coordinates: Vec<[f64; 2]> = s.points.iter().map(|(x, y)| [*x, *y]).collect();
+            json!({ "type": "LineString", "coordinates": coordinates })
+        })
         .collect();
     if let Some(codes) = &caller.jurisdiction {
-        let all = json!({ "type": "MultiLineString", "coordinates": lines.iter().map(|l| l["coordinates"].clone()).collect::<Vec<_>>() });
+        let parts: Vec<Value> = lines.iter().map(|l| l["coordinates"].clone()).collect();
+        let all = json!({ "type": "MultiLineString", "coordinates": parts });
         if !jurisdiction::covers_geojson(pool, codes, &all.to_string()).await? {
             return Err(ImportError::Forbidden("the tracks leave your jurisdiction".into()));
         }

@@ -57,6 +57,10 @@ export function createEditing(container, ctx) {
     for (const [layer, kind] of Object.entries(KINDS)) forms[layer] = await get(`/api/v1/forms/${kind.form}`);
     inside = await jurisdictionTest(ctx.me);
     ctx.map().on('pm:create', (e) => placed(e.layer));
+    // Escape drops a marker being placed or moved (the conflict dialog handles its own Escape).
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && draft && !document.querySelector('dialog[open]')) { clearDraft(); say(''); }
+    });
     ready = true;
     render();
   }

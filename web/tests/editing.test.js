@@ -19,6 +19,7 @@ after(async () => { await browser?.close(); });
 
 const RUN = Date.now().toString(36).toUpperCase();
 const made = [];
+const madeSites = [];
 
 /** A point well inside the unit `code` of `layer` (a grid search of its bounding box). */
 async function pointInside(page, layer, code) {
@@ -136,6 +137,36 @@ test('editor: place a key point by clicking the map, edit it, move its status; t
   await admin.context.close();
 });
 
+test('editor, in English: a model site placed on the map, its form and choices from the API in English', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'editor', `#l=&lang=en&z=16&ll=${city[1].toFixed(5)},${city[0].toFixed(5)}`);
+  await page.waitForSelector('[data-add="model_sites"]');
+  await page.click('[data-add="model_sites"]');
+  const [x, y] = await mapCentre(page);
+  await page.mouse.click(x + 40, y);
+  await page.waitForSelector('#edit-form');
+  assert.equal(await page.locator('label[for="f-type_code"]').textContent(), 'Model type *');
+  assert.ok((await page.locator('#f-host_kind option').allTextContents()).includes('Residential group'));
+  assert.equal(await page.locator('#f-effectiveness').inputValue(), 'unrated');
+  // A required field left empty: the server's refusal, its meaning in English first.
+  const code = `MS-E2E-${RUN}`;
+  await page.fill('#f-code', code);
+  await page.fill('#f-name', 'Tổ tự quản an ninh trật tự');
+  await page.selectOption('#f-host_kind', 'residential_group');
+  await page.locator('#f-type_code').evaluate((s) => { s.required = false; });
+  await page.click('#edit-save');
+  await page.locator('#edit-error').filter({ hasText: /^A value is not valid: .*type_code/ }).waitFor();
+  const type = await page.locator('#f-type_code option').nth(1).getAttribute('value');
+  await page.selectOption('#f-type_code', type);
+  await page.click('#edit-save');
+  await page.waitForSelector('#edit-open');
+  const { features: [site] } = await apiJson(page, `/api/v1/collections/model_sites/items?code=${code}`);
+  assert.deepEqual([site.properties.type_code, site.properties.host_kind, site.properties.effectiveness], [type, 'residential_group', 'unrated']);
+  madeSites.push(site.id);
+  assert.deepEqual(errorsAfterSignIn(seen).filter((e) => !/422/.test(e)), []);
+  await context.close();
+});
+
 test('two sessions edit one point: the second sees the conflict, and each choice does what it says', async () => {
   const a = await openPage(browser);
   const b = await openPage(browser);
@@ -209,9 +240,9 @@ test('outside the jurisdiction: not offered in the map, and the server refusal i
   const found = await apiJson(admin.page, `/api/v1/collections/key_points/items?code=${code}`);
   assert.equal(found.numberMatched, 0);
   // Archive what the tests made: the demo's layers count as before.
-  for (const id of made) {
-    const item = await write(admin.page, 'GET', `/api/v1/key-points/${id}`);
-    const gone = await write(admin.page, 'DELETE', `/api/v1/key-points/${id}`, undefined, { 'If-Match': item.etag });
+  for (const path of [...made.map((id) => `/api/v1/key-points/${id}`), ...madeSites.map((id) => `/api/v1/model-sites/${id}`)]) {
+    const item = await write(admin.page, 'GET', path);
+    const gone = await write(admin.page, 'DELETE', path, undefined, { 'If-Match': item.etag });
     assert.equal(gone.status, 200, JSON.stringify(gone.body));
   }
   await admin.context.close();
