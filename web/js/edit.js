@@ -10,7 +10,7 @@ import { ApiError, clearCache, get, send } from './api.js';
 import { hasPermission } from './auth.js';
 import { showConflict } from './conflict.js';
 import { el, replace } from './dom.js';
-import { buildForm, display, label } from './form.js';
+import { buildForm, display, label, problems } from './form.js';
 import { historyTable } from './history.js';
 import { errorText, t } from './i18n.js';
 import { jurisdictionTest } from './jurisdiction.js';
@@ -252,12 +252,4 @@ export function createEditing(container, ctx) {
       return save(layer, null, { properties, coordinates }, box).then(() => box.textContent);
     },
   };
-}
-
-/** The problems of a refused file or batch (index, field, reason), when the server listed them. */
-export function problems(error) {
-  const list = error.body?.errors;
-  if (!Array.isArray(list) || !list.length) return null;
-  return el('ul', { class: 'problems', 'aria-label': t('errorProblems') },
-    list.map((p) => el('li', {}, [p.index ?? '', p.field, p.reason].filter((x) => x !== '' && x !== undefined).join(' · '))));
 }

@@ -76,3 +76,11 @@ export function buildForm(spec, values, creating) {
   };
   return { node, read };
 }
+
+/** The problems of a refused file or batch (index, field, reason), when the server listed them. */
+export function problems(error) {
+  const list = error.body?.errors;
+  if (!Array.isArray(list) || !list.length) return null;
+  return el('ul', { class: 'problems', 'aria-label': t('errorProblems') },
+    list.map((p) => el('li', {}, [p.index ?? '', p.field, p.reason].filter((x) => x !== '' && x !== undefined).join(' · '))));
+}

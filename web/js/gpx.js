@@ -7,7 +7,7 @@
 import { ApiError, clearCache, get, query, send } from './api.js';
 import { hasPermission } from './auth.js';
 import { el, replace } from './dom.js';
-import { problems } from './edit.js';
+import { problems } from './form.js';
 import { errorText, formatDate, formatNumber, t, tf } from './i18n.js';
 
 const GPX = 'application/gpx+xml';

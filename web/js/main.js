@@ -10,9 +10,7 @@ import { loadCatalog } from './catalog.js';
 import { createCoordination } from './coordination.js';
 import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
-import { createEditing } from './edit.js';
 import { hasCategoryFilter, months } from './filters.js';
-import { createGpxUpload } from './gpx.js';
 import { errorText, formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
@@ -80,17 +78,34 @@ async function start() {
   await restoreSelection();
 }
 
-/** Editing and GPX upload, for the roles that may (each module decides from /auth/me). */
+/**
+ * Editing and GPX upload: their modules (and Leaflet-Geoman) load only for the roles that may
+ * use them, so the other roles' first load is unchanged.
+ */
 function startRecording() {
   const panel = () => {
     $('#details-panel').hidden = false;
     return $('#details');
   };
-  editing = createEditing($('#edit'), { me, map: () => map, panel, close: closeDetails, refresh });
-  gpx = createGpxUpload($('#gpx'), { me, map: () => map, refresh });
-  return Promise.all([['#edit-section', editing], ['#gpx-section', gpx]].map(([section, module]) => {
-    $(section).hidden = !module.offered();
-    return module.start().catch((error) => replace($(section), el('p', { class: 'error', role: 'alert' }, errorText(error))));
+  const modules = [
+    ['#edit-section', 'write', async () => {
+      const { createEditing } = await import('./edit.js');
+      editing = createEditing($('#edit'), { me, map: () => map, panel, close: closeDetails, refresh });
+      return editing;
+    }],
+    ['#gpx-section', 'upload_tracks', async () => {
+      const { createGpxUpload } = await import('./gpx.js');
+      gpx = createGpxUpload($('#gpx'), { me, map: () => map, refresh });
+      return gpx;
+    }],
+  ];
+  return Promise.all(modules.filter(([, permission]) => hasPermission(me, permission)).map(async ([section, , load]) => {
+    $(section).hidden = false;
+    try {
+      await (await load()).start();
+    } catch (error) {
+      replace($(section), el('p', { class: 'error', role: 'alert' }, errorText(error)));
+    }
   }));
 }
 
