@@ -87,6 +87,11 @@ export function createEditing(container, ctx) {
     draft = { layer, marker: null };
     say(t('editClickMap'));
     ctx.map().pm.enableDraw('Marker', { continueDrawing: false });
+    // Without a pointer: pan the map (arrow keys) and place the point at its centre.
+    message.append(' ', el('button', {
+      type: 'button', id: 'edit-at-centre',
+      onclick: () => { ctx.map().pm.disableDraw(); placed(L.marker(ctx.map().getCenter()).addTo(ctx.map())); },
+    }, t('editAtCentre')));
   }
 
   function placed(marker) {

@@ -142,9 +142,11 @@ test('editor, in English: a model site placed on the map, its form and choices f
   const { context, page, seen } = await openPage(browser);
   await signIn(page, 'editor', `#l=&lang=en&z=16&ll=${city[1].toFixed(5)},${city[0].toFixed(5)}`);
   await page.waitForSelector('[data-add="model_sites"]');
-  await page.click('[data-add="model_sites"]');
-  const [x, y] = await mapCentre(page);
-  await page.mouse.click(x + 40, y);
+  // From the keyboard: the map centre instead of a click.
+  await page.focus('[data-add="model_sites"]');
+  await page.keyboard.press('Enter');
+  await page.focus('#edit-at-centre');
+  await page.keyboard.press('Enter');
   await page.waitForSelector('#edit-form');
   assert.equal(await page.locator('label[for="f-type_code"]').textContent(), 'Model type *');
   assert.ok((await page.locator('#f-host_kind option').allTextContents()).includes('Residential group'));
