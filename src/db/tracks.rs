@@ -44,3 +44,18 @@ pub async fn touch_patrol(conn: &mut PgConnection, id: i64, user_id: Option<i64>
         .await
         .map(|_| ())
 }
+
+/// The geodesic length in metres of each `LineString` in `geojson` (WGS 84), in order: what the
+/// stored tracks would measure, for a preview that writes nothing.
+///
+/// # Errors
+/// The database fails.
+pub async fn lengths_m(conn: &mut PgConnection, geojson: &[String]) -> Result<Vec<f64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select ST_Length(ST_SetSRID(ST_GeomFromGeoJSON(g), 4326)::geography)
+         from unnest($1::text[]) with ordinality as t(g, n) order by n",
+    )
+    .bind(geojson)
+    .fetch_all(conn)
+    .await
+}

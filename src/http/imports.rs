@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::gate::Principal;
@@ -92,22 +92,37 @@ async fn model_sites(
     run(&state, &who, PointLayer::ModelSites, body).await
 }
 
-/// 201 with the patrol (its recorded span and length, its new `ETag`); 400 for a body that is
-/// not GPX (the line named); 403 when a track leaves the jurisdiction; 404; 413; 422 with every
-/// bad point.
+/// The query of a track upload.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TracksQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// 201 with the patrol (its recorded span and length, its new `ETag`); with `dry_run=true`, 200
+/// with the tracks it would save as a `FeatureCollection`, writing nothing (the browser's
+/// preview); 400 for a body that is not GPX (the line named); 403 when a track leaves the
+/// jurisdiction; 404; 413; 422 with every bad point.
 async fn tracks(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
+    query: std::result::Result<axum::extract::Query<TracksQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
+    let axum::extract::Query(q) = query?;
     let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = kind.split(';').next().unwrap_or_default().trim();
     if !["application/gpx+xml", "application/xml", "text/xml"].contains(&essence) {
         return Err(ApiError::BadRequest(format!("Content-Type must be application/gpx+xml (got {kind:?})")));
     }
     let bytes = read_body(body).await?;
+    if q.dry_run {
+        let preview = crate::imports::tracks::preview(&state.pool, id, &bytes, &caller(&who)).await?;
+        return Ok((StatusCode::OK, axum::Json(preview)).into_response());
+    }
     let after = crate::imports::tracks::upload(&state.pool, id, &bytes, &caller(&who)).await?;
     Ok(super::writes::respond(StatusCode::CREATED, &after))
 }

@@ -12,6 +12,7 @@ mod cache;
 mod effort;
 pub mod error;
 mod export;
+mod forms;
 pub mod gate;
 mod health;
 mod imports;
@@ -135,6 +136,7 @@ pub fn routes() -> Vec<Route> {
         ogc::routes(),
         tiles::routes(),
         export::routes(),
+        forms::routes(),
         reports::routes(),
         effort::routes(),
         planning::routes(),

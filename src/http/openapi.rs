@@ -392,6 +392,17 @@ fn data_operation(route: &Route) -> Option<Value> {
             json_ok,
         ),
         (Method::GET, "/api/v1/analysis/pai") => Some(pai(p)),
+        (Method::GET, "/api/v1/forms/{kind}") => one(
+            "An edit form: fields, types, limits, coded choices (vi/en) and the key point status workflow",
+            vec![param(
+                "kind",
+                "path",
+                true,
+                json!({ "type": "string", "enum": ["key-points", "model-sites"] }),
+                "the write route's name",
+            )],
+            json_ok,
+        ),
         (Method::GET, "/api/v1/search") => one(
             "Find units, posts, markers, model sites and key points by name or code",
             vec![

@@ -9,6 +9,76 @@ use super::points::Caller;
 use super::{ImportError, gpx};
 use crate::db::{audit, jurisdiction, patrols, tracks};
 
+/// The segments of `bytes` and their lines as GeoJSON `LineString`s, checked against the
+/// caller's jurisdiction: what an upload and its preview share.
+async fn read_checked(
+    pool: &PgPool,
+    bytes: &[u8],
+    caller: &Caller,
+) -> Result<(Vec<gpx::Segment>, Vec<Value>), ImportError> {
+    let segments = gpx::parse(bytes)?;
+    let lines: Vec<Value> = segments
+        .iter()
+        .map(|s| {
+            let coordinates: Vec<[f64; 2]> = s.points.iter().map(|(x, y)| [*x, *y]).collect();
+            json!({ "type": "LineString", "coordinates": coordinates })
+        })
+        .collect();
+    if let Some(codes) = &caller.jurisdiction {
+        let parts: Vec<Value> = lines.iter().map(|l| l["coordinates"].clone()).collect();
+        let all = json!({ "type": "MultiLineString", "coordinates": parts });
+        if !jurisdiction::covers_geojson(pool, codes, &all.to_string()).await? {
+            return Err(ImportError::Forbidden("the tracks leave your jurisdiction".into()));
+        }
+    }
+    Ok((segments, lines))
+}
+
+/// The patrol `patrol_id` locked in `conn`, refused when missing or archived.
+async fn open_patrol(conn: &mut sqlx::PgConnection, patrol_id: i64) -> Result<Value, ImportError> {
+    let (before, _) = patrols::lock(conn, patrol_id)
+        .await?
+        .ok_or_else(|| ImportError::NotFound(format!("patrol {patrol_id}")))?;
+    if !before["archived_at"].is_null() {
+        return Err(ImportError::Conflict(format!("patrol {patrol_id} is archived; it takes no tracks")));
+    }
+    Ok(before)
+}
+
+/// What [`upload`] would save, writing nothing: a `FeatureCollection` with one `LineString`
+/// Feature per segment (track name, points, geodesic length in metres, first and last known
+/// time, or none when the device recorded no times), refused exactly as the upload would be.
+///
+/// # Errors
+/// As [`upload`].
+pub async fn preview(
+    pool: &PgPool,
+    patrol_id: i64,
+    bytes: &[u8],
+    caller: &Caller,
+) -> Result<Value, ImportError> {
+    let (segments, lines) = read_checked(pool, bytes, caller).await?;
+    // A transaction that is rolled back: the lock only waits out a concurrent upload.
+    let mut tx = pool.begin().await?;
+    open_patrol(&mut tx, patrol_id).await?;
+    let texts: Vec<String> = lines.iter().map(Value::to_string).collect();
+    let lengths = tracks::lengths_m(&mut tx, &texts).await?;
+    tx.rollback().await?;
+    let features: Vec<Value> = segments
+        .iter()
+        .zip(lines)
+        .zip(lengths)
+        .enumerate()
+        .map(|(i, ((s, line), length))| {
+            let known = s.times.iter().flatten();
+            json!({ "type": "Feature", "id": i + 1, "geometry": line, "properties": {
+                "name": s.name, "points": s.points.len(), "length_m": length,
+                "started_at": known.clone().min(), "ended_at": known.max() } })
+        })
+        .collect();
+    Ok(json!({ "type": "FeatureCollection", "features": features }))
+}
+
 /// Reads the GPX `bytes` and adds its segments to patrol `patrol_id`; returns the patrol after.
 ///
 /// # Errors
@@ -20,22 +90,9 @@ pub async fn upload(
     bytes: &[u8],
     caller: &Caller,
 ) -> Result<Value, ImportError> {
-    let segments = gpx::parse(bytes)?;
-    let lines: Vec<Value> =
-        segments.iter().map(|s| json!({ "type": "LineString", "coordinates": s.points.iter().map(|(x, y)| [x, y]).collect::<Vec<_>>() })).collect();
-    if let Some(codes) = &caller.jurisdiction {
-        let all = json!({ "type": "MultiLineString", "coordinates": lines.iter().map(|l| l["coordinates"].clone()).collect::<Vec<_>>() });
-        if !jurisdiction::covers_geojson(pool, codes, &all.to_string()).await? {
-            return Err(ImportError::Forbidden("the tracks leave your jurisdiction".into()));
-        }
-    }
+    let (segments, lines) = read_checked(pool, bytes, caller).await?;
     let mut tx = pool.begin().await?;
-    let (before, _) = patrols::lock(&mut tx, patrol_id)
-        .await?
-        .ok_or_else(|| ImportError::NotFound(format!("patrol {patrol_id}")))?;
-    if !before["archived_at"].is_null() {
-        return Err(ImportError::Conflict(format!("patrol {patrol_id} is archived; it takes no tracks")));
-    }
+    let before = open_patrol(&mut tx, patrol_id).await?;
     for (segment, line) in segments.iter().zip(&lines) {
         let times = segment.times.iter().any(Option::is_some).then_some(segment.times.as_slice());
         tracks::insert(&mut tx, patrol_id, segment.name.as_deref(), &line.to_string(), times).await?;

@@ -10,6 +10,7 @@ mod coverage;
 mod coverage_layers;
 mod demo;
 mod faults;
+mod forms;
 mod gdal;
 mod health;
 mod imports;

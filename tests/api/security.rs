@@ -266,6 +266,7 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
                 false,
             ),
         ),
+        ((Method::GET, "/api/v1/forms/{kind}"), ex("/api/v1/forms/key-points", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/key-points/{id}"), ex("/api/v1/key-points/$KP", None, StatusCode::OK, true)),
         (
             (Method::PATCH, "/api/v1/key-points/{id}"),

@@ -166,3 +166,55 @@ async fn the_command_line_uploads_a_gpx_into_a_patrol() {
     .expect("audit");
     assert_eq!(audited, 1);
 }
+
+#[tokio::test]
+async fn a_dry_run_answers_the_tracks_it_would_save_and_writes_nothing() {
+    let db = test_db().await;
+    let id = patrol(&db.pool).await;
+    let app = patrol_user(&db.pool).await;
+    let uri = format!("/api/v1/patrols/{id}/tracks?dry_run=true");
+    let untimed = r#"<gpx><trk><trkseg><trkpt lat="22.5" lon="104.05"/><trkpt lat="22.51" lon="104.05"/></trkseg></trk></gpx>"#;
+    let outside = r#"<gpx><trk><trkseg><trkpt lat="22.5" lon="103.95"/><trkpt lat="22.5" lon="104.05"/></trkseg></trk></gpx>"#;
+    let before = fingerprint(&db.pool).await;
+
+    let (status, body) = post(&app, &uri, GPX, WITH_GAP.into()).await;
+    let (untimed_status, untimed_body) = post(&app, &uri, GPX, untimed.into()).await;
+    let (forbidden, _) = post(&app, &uri, GPX, outside.into()).await;
+    let (invalid, _) =
+        post(&app, &uri, GPX, "<gpx><trk><trkseg><trkpt lon=\"1\"/></trkseg></trk></gpx>".into()).await;
+    let (missing, _) = post(&app, "/api/v1/patrols/999999/tracks?dry_run=true", GPX, WITH_GAP.into()).await;
+
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["type"], "FeatureCollection");
+    let rows: Vec<(Value, u64, Value, Value)> = body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            (
+                p["name"].clone(),
+                p["points"].as_u64().expect("points"),
+                p["started_at"].clone(),
+                p["ended_at"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Sáng".into(), 2, "2026-03-01T00:00:00Z".into(), "2026-03-01T00:10:00Z".into()),
+            ("Sáng".into(), 2, "2026-03-01T01:10:00Z".into(), "2026-03-01T01:20:00Z".into()),
+            ("Chiều".into(), 2, "2026-03-01T06:00:00Z".into(), "2026-03-01T06:30:00Z".into()),
+        ]
+    );
+    // 0.005° of latitude at 22.5° N is about 553 m (PostGIS geography, as the upload stores it).
+    let first = body["features"][0]["properties"]["length_m"].as_f64().expect("length");
+    assert!((first - 553.0).abs() < 2.0, "{first}");
+    assert_eq!(untimed_status, StatusCode::OK, "{untimed_body}");
+    assert_eq!(untimed_body["features"][0]["properties"]["started_at"], Value::Null);
+    assert_eq!(forbidden, StatusCode::FORBIDDEN);
+    assert_eq!(invalid, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(missing, StatusCode::NOT_FOUND);
+    assert_eq!(fingerprint(&db.pool).await, before, "a dry run writes nothing, not even an audit row");
+}

@@ -15,6 +15,7 @@ export class ApiError extends Error {
     super(body?.description || `HTTP ${status}`);
     this.status = status;
     this.code = body?.code;
+    this.body = body;
   }
 }
 
@@ -40,6 +41,28 @@ async function request(method, path, body) {
 }
 
 export const get = (path) => request('GET', path);
+
+/**
+ * A versioned write (`POST`/`PATCH`/`DELETE`): `{data, etag}`. `ifMatch` is the version read
+ * (the server refuses a stale one with 412 and the current item); `type` a non-JSON body's
+ * content type (the body is then sent as it is).
+ */
+export async function send(method, path, body, { ifMatch, type } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  if (body !== undefined) headers['Content-Type'] = type || 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined || type ? body : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => null);
+  if (response.status === 401 && onUnauthorized) onUnauthorized();
+  if (!response.ok) throw new ApiError(response.status, data);
+  return { data, etag: response.headers.get('ETag') };
+}
 export const post = (path, body) => request('POST', path, body);
 
 /** `?a=1&b=2` from an object, leaving out empty values. */

@@ -1,6 +1,8 @@
 // Language and local habits: Vietnamese by default, English switchable; dates dd/mm/yyyy and
 // numbers with Vietnamese separators in both languages (the users read Vietnamese documents).
 
+import { EDIT_STRINGS } from './i18n-edit.js';
+
 const STRINGS = {
   vi: {
     appTitle: 'ANTQ Atlas — Lào Cai',
@@ -242,6 +244,8 @@ const STRINGS = {
   },
 };
 
+for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang]);
+
 // Labels of the province report's figures (keys of GET /api/v1/reports/province).
 const REPORT = {
   as_of: ['Tại ngày', 'As of'],
@@ -333,4 +337,14 @@ export function formatValue(value, name) {
   if (typeof value === 'number' && !/code|year|number/.test(name || '')) return formatNumber(value);
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) return formatDate(value);
   return String(value);
+}
+
+/** `t(key)` with `{name}` placeholders filled from `values`. */
+export const tf = (key, values) => t(key).replace(/\{(\w+)\}/g, (m, name) => String(values[name] ?? m));
+
+/** An API error for people: the meaning of its `code` in the UI language, then the server's own words. */
+export function errorText(error) {
+  const key = `err_${error?.code}`;
+  const meaning = STRINGS[lang][key] ?? STRINGS.vi[key] ?? t('error');
+  return error?.message ? `${meaning}: ${error.message}` : meaning;
 }

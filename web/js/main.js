@@ -11,7 +11,7 @@ import { createCoordination } from './coordination.js';
 import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
 import { hasCategoryFilter, months } from './filters.js';
-import { formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
+import { errorText, formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
 import { createPlanning } from './planning.js';
@@ -32,6 +32,8 @@ let highlighted = null;
 let search = null;
 let coordination = null;
 let planning = null;
+let editing = null;
+let gpx = null;
 
 const setBusy = (delta) => {
   busy += delta;
@@ -70,10 +72,44 @@ async function start() {
   coordination = createCoordination($('#coord'), { map: () => map, views: () => views, refresh });
   if (coordination.offered() && coordination.chosen()) $('#coord').hidden = false;
   planning = createPlanning($('#plan'), { map: () => map, may: (p) => hasPermission(me, p), onSaved: refresh });
+  const recording = startRecording();
   renderChrome();
   await refresh();
   performance.mark('antq-first-map');
+  // A shared selection gets its edit button once the forms are loaded.
+  await recording;
   await restoreSelection();
+}
+
+/**
+ * Editing and GPX upload: their modules (and Leaflet-Geoman) load only for the roles that may
+ * use them, so the other roles' first load is unchanged.
+ */
+function startRecording() {
+  const panel = () => {
+    $('#details-panel').hidden = false;
+    return $('#details');
+  };
+  const modules = [
+    ['#edit-section', 'write', async () => {
+      const { createEditing } = await import('./edit.js');
+      editing = createEditing($('#edit'), { me, map: () => map, panel, close: closeDetails, refresh });
+      return editing;
+    }],
+    ['#gpx-section', 'upload_tracks', async () => {
+      const { createGpxUpload } = await import('./gpx.js');
+      gpx = createGpxUpload($('#gpx'), { me, map: () => map, refresh });
+      return gpx;
+    }],
+  ];
+  return Promise.all(modules.filter(([, permission]) => hasPermission(me, permission)).map(async ([section, , load]) => {
+    $(section).hidden = false;
+    try {
+      await (await load()).start();
+    } catch (error) {
+      replace($(section), el('p', { class: 'error', role: 'alert' }, errorText(error)));
+    }
+  }));
 }
 
 /** Everything whose text depends on the language and the catalog. */
@@ -95,6 +131,10 @@ function renderChrome() {
   }
   renderCoordination();
   renderPlanning();
+  $('#h-edit').textContent = t('editTitle');
+  $('#h-gpx').textContent = t('gpxTitle');
+  editing?.render();
+  gpx?.render();
   renderLayerList();
   renderFilters();
   if (!state.selected) clearDetails($('#details'));
@@ -327,6 +367,7 @@ function select(view, feature, layer) {
   state.selected = `${view.id}/${feature.id}`;
   writeHash();
   showDetails($('#details'), view, feature, closeDetails);
+  editing?.decorate($('#details'), view, feature);
   $('#details-panel').hidden = false;
   // A commune (a unit with a district): its key points by month and category, when readable.
   const source = profileSource(views);
@@ -444,6 +485,7 @@ window.antq = {
   map: () => map,
   coordinationTracks: () => coordination?.drawnTracks() ?? 0,
   planSegments: () => planning?.drawnSegments() ?? 0,
+  editing: () => editing,
 };
 
 wireHeader();

@@ -14,12 +14,12 @@
 
 import { get, getCached, post, query } from './api.js';
 import { el, replace } from './dom.js';
+import { withGeoman } from './geoman.js';
 import { formatDate, formatNumber, parseDay, t } from './i18n.js';
 import { formatKm, formatShare } from './coordination.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
-const GEOMAN = '/node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman';
 const KINDS = ['border', 'joint', 'commune'];
 
 /** `YYYY-MM-DD` of a time in Vietnam (UTC+7, no daylight saving); the window's end is exclusive. */
@@ -27,25 +27,6 @@ const vnDay = (ms) => new Date(ms + 7 * 3600 * 1000).toISOString().slice(0, 10);
 
 /** An instant from a Vietnamese day and `HH:MM`, as RFC 3339. */
 export const vnInstant = (day, time) => `${day}T${time}:00+07:00`;
-
-let geoman = null;
-
-/** Loads Leaflet-Geoman once per page, whichever module asks first (the editing panel uses it too). */
-export function loadGeoman() {
-  if (L.PM) return Promise.resolve();
-  if (geoman) return geoman;
-  if (!document.querySelector(`link[href="${GEOMAN}.css"]`)) {
-    document.head.append(el('link', { rel: 'stylesheet', href: `${GEOMAN}.css` }));
-  }
-  geoman = new Promise((resolve, reject) => {
-    const existing = document.querySelector(`script[src="${GEOMAN}.js"]`);
-    const script = existing || el('script', { src: `${GEOMAN}.js` });
-    script.addEventListener('load', () => resolve());
-    script.addEventListener('error', () => { geoman = null; reject(new Error('leaflet-geoman')); });
-    if (!existing) document.head.append(script);
-  });
-  return geoman;
-}
 
 /**
  * A route through `lines` (arrays of [lon, lat]) in the order given, each turned so that it
@@ -184,10 +165,7 @@ export function createPlanning(root, ctx) {
   }
 
   async function draw() {
-    await loadGeoman();
-    const map = ctx.map();
-    // Geoman equips the maps created after it loads; this one was made before.
-    if (!map.pm) L.PM.reInitLayer(map);
+    const map = await withGeoman(ctx.map());
     map.once('pm:create', (e) => {
       const line = e.layer.toGeoJSON().geometry.coordinates;
       map.removeLayer(e.layer);

@@ -99,3 +99,30 @@ test('coordination: dd/mm/yyyy days, shares as Vietnamese percentages, gaps in k
   assert.deepEqual(windowOf({}, Date.parse('2026-11-27T01:00:00Z')), ['2026-10-29', '2026-11-27']);
   assert.deepEqual(windowOf({}, Date.parse('2026-11-27T18:00:00Z')), ['2026-10-30', '2026-11-28']);
 });
+
+test('the jurisdiction test: inside the outer ring, not in a hole, either part of a MultiPolygon', async () => {
+  const { inGeometry } = await import('../js/jurisdiction.js');
+  const square = [[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]];
+  const hole = [[1, 1], [2, 1], [2, 2], [1, 2], [1, 1]];
+  const withHole = { type: 'Polygon', coordinates: [square, hole] };
+  assert.equal(inGeometry([3, 3], withHole), true);
+  assert.equal(inGeometry([1.5, 1.5], withHole), false);
+  assert.equal(inGeometry([5, 1], withHole), false);
+  const two = { type: 'MultiPolygon', coordinates: [[square], [[[10, 10], [11, 10], [11, 11], [10, 10]]]] };
+  assert.equal(inGeometry([10.8, 10.2], two), true);
+  assert.equal(inGeometry([3, 3], null), false);
+});
+
+test('form values compare times as instants and show choices by their label', async () => {
+  const { display, same } = await import('../js/form.js');
+  setLang('vi');
+  const field = { name: 'category', choices: [{ value: 'drugs', title_vi: 'Ma túy', title_en: 'Drugs' }] };
+  assert.equal(display(field, 'drugs'), 'Ma túy');
+  setLang('en');
+  assert.equal(display(field, 'drugs'), 'Drugs');
+  const when = { type: 'date-time' };
+  assert.equal(same(when, '2026-01-02T03:04:05Z', '2026-01-02T10:04:05+07:00'), true);
+  assert.equal(same(when, '2026-01-02T03:04:05Z', '2026-01-02T03:04:06Z'), false);
+  assert.equal(same({}, '', null), true);
+  setLang('vi');
+});

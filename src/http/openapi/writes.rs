@@ -111,18 +111,7 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 "application/geo+json": { "schema": { "type": "object" } } } });
             op
         }
-        (Method::POST, "/api/v1/patrols/{id}/tracks") => {
-            let mut op = operation(
-                "Upload a GPX file: each track segment becomes a recorded track of the patrol",
-                p,
-                vec![id_param(what)],
-                ("201", "application/geo+json", "the patrol, its recorded span and length, its new ETag"),
-            );
-            op["responses"]["413"] = super::exception("the body is over the limit (named)");
-            op["responses"]["422"] = super::exception("errors: every bad point or segment");
-            op["requestBody"] = json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
-            op
-        }
+        (Method::POST, "/api/v1/patrols/{id}/tracks") => tracks_operation(p, what),
         (Method::POST, "/api/v1/admin/boundaries/import") => {
             let q = |name: &str, schema: Value, what: &str| {
                 param(name, "query", name == "level" || name == "valid_from", schema, what)
@@ -165,4 +154,31 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
         _ => return None,
     };
     Some(vec![(route.path.to_owned(), op)])
+}
+
+/// The GPX upload, with its dry run (the browser's preview).
+fn tracks_operation(p: crate::auth::Permission, what: &str) -> Value {
+    let mut op = operation(
+        "Upload a GPX file: each track segment becomes a recorded track of the patrol",
+        p,
+        vec![
+            id_param(what),
+            param(
+                "dry_run",
+                "query",
+                false,
+                json!({ "type": "boolean" }),
+                "preview: 200 with the tracks that would be saved (name, points, length_m, \
+                 started_at, ended_at), nothing written",
+            ),
+        ],
+        ("201", "application/geo+json", "the patrol, its recorded span and length, its new ETag"),
+    );
+    op["responses"]["200"] = json!({ "description": "dry run: the tracks as a FeatureCollection",
+        "content": { "application/geo+json": { "schema": { "type": "object" } } } });
+    op["responses"]["413"] = super::exception("the body is over the limit (named)");
+    op["responses"]["422"] = super::exception("errors: every bad point or segment");
+    op["requestBody"] =
+        json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
+    op
 }
