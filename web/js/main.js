@@ -4,14 +4,14 @@
 /* global L */
 
 import { parameterControls } from './analysis.js';
-import { get, getCached, query, whenSignedOut } from './api.js';
+import { get, getCached, whenSignedOut } from './api.js';
 import { currentUser, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
 import { createCoordination } from './coordination.js';
+import { createFilterPanel } from './filterpanel.js';
 import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
-import { hasCategoryFilter, months } from './filters.js';
-import { errorText, formatDate, formatMonth, formatNumber, parseDay, setLang, t, title } from './i18n.js';
+import { errorText, formatDate, formatNumber, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
 import { createPlanning } from './planning.js';
@@ -25,7 +25,7 @@ const EXPORT_FORMATS = [['geojson', 'GeoJSON'], ['csv', 'CSV'], ['kml', 'KML']];
 let me = null;
 let map = null;
 let views = [];
-let units = { districts: [], communes: [] };
+let filters = null;
 let busy = 1;
 let refreshes = 0;
 let highlighted = null;
@@ -42,7 +42,7 @@ const setBusy = (delta) => {
 
 const visible = (view) => (state.layers ? state.layers.has(view.id) : view.coll.style?.visible);
 const shownViews = () => views.filter(visible);
-const communesOf = (district) => units.communes.filter((c) => c.district_code === district).map((c) => c.code);
+const communesOf = (district) => filters.communesOf(district);
 
 async function start() {
   readHash();
@@ -69,6 +69,7 @@ async function start() {
     writeHash();
   });
   views = await loadCatalog();
+  filters = createFilterPanel({ views: () => views, map: () => map, refresh });
   coordination = createCoordination($('#coord'), { map: () => map, views: () => views, refresh });
   if (coordination.offered() && coordination.chosen()) $('#coord').hidden = false;
   planning = createPlanning($('#plan'), { map: () => map, may: (p) => hasPermission(me, p), onSaved: refresh });
@@ -136,7 +137,7 @@ function renderChrome() {
   editing?.render();
   gpx?.render();
   renderLayerList();
-  renderFilters();
+  filters?.render();
   if (!state.selected) clearDetails($('#details'));
 }
 
@@ -212,113 +213,12 @@ function updateCounts() {
   }
 }
 
-/** The month range of the time-filtered layers, from their temporal extents. */
-function monthRange() {
-  const ends = views.filter((v) => v.coll.datetime).flatMap((v) => v.coll.extent?.temporal?.interval?.[0] || [])
-    .filter(Boolean).map((s) => s.slice(0, 7)).sort();
-  return ends.length ? months(ends[0], ends.at(-1)) : [];
-}
-
-function renderFilters() {
-  const form = $('#filters');
-  const all = monthRange();
-  const parts = [];
-  if (all.length) {
-    const fromIdx = state.from ? Math.max(0, all.indexOf(state.from)) : 0;
-    const toIdx = state.to ? Math.max(0, all.indexOf(state.to)) : all.length - 1;
-    const out = el('output', { id: 'range-out' });
-    const showRange = (a, b) => { out.textContent = `${formatMonth(all[a])} – ${formatMonth(all[b])}`; };
-    const slider = (id, value, key) => el('input', {
-      type: 'range', id, min: 0, max: all.length - 1, step: 1, value,
-      'aria-label': t(key),
-      oninput: () => showRange(Number($('#month-from').value), Number($('#month-to').value)),
-      onchange: () => {
-        let a = Number($('#month-from').value);
-        let b = Number($('#month-to').value);
-        if (a > b) [a, b] = [b, a];
-        state.from = a === 0 ? '' : all[a];
-        state.to = b === all.length - 1 ? '' : all[b];
-        refresh();
-      },
-    });
-    parts.push(el('fieldset', {}, el('legend', {}, t('dateRange')),
-      el('label', { for: 'month-from' }, t('from')), slider('month-from', fromIdx, 'from'),
-      el('label', { for: 'month-to' }, t('to')), slider('month-to', toIdx, 'to'), out));
-    showRange(fromIdx, toIdx);
-  }
-  if (views.some((v) => v.coll.asOf)) {
-    parts.push(el('label', { for: 'as-of' }, `${t('asOf')} (${t('asOfHint')})`),
-      el('input', {
-        type: 'text', id: 'as-of', inputmode: 'numeric', placeholder: 'dd/mm/yyyy', pattern: '\\d{1,2}/\\d{1,2}/\\d{4}',
-        value: state.asOf ? formatDate(state.asOf) : '',
-        onchange: (e) => {
-          const typed = parseDay(e.target.value);
-          if (typed === null) { e.target.setAttribute('aria-invalid', 'true'); return; }
-          e.target.removeAttribute('aria-invalid');
-          state.asOf = typed;
-          loadUnits().then(() => { keepFocus(renderFilters); return refresh(); });
-          if ($('#report-box').open) showProvinceReport($('#report'), state.asOf);
-        },
-      }));
-  }
-  if (units.districts.length) {
-    const district = el('select', {
-      id: 'district',
-      onchange: (e) => {
-        state.district = e.target.value;
-        state.commune = '';
-        keepFocus(renderFilters);
-        refresh();
-        zoomToUnit();
-      },
-    }, el('option', { value: '' }, t('all')),
-    units.districts.map((d) => el('option', { value: d.code, selected: d.code === state.district }, d.name)));
-    const communes = units.communes.filter((c) => !state.district || c.district_code === state.district);
-    const commune = el('select', {
-      id: 'commune',
-      onchange: (e) => { state.commune = e.target.value; refresh(); zoomToUnit(); },
-    }, el('option', { value: '' }, t('all')),
-    communes.map((c) => el('option', { value: c.code, selected: c.code === state.commune }, c.name)));
-    parts.push(el('label', { for: 'district' }, t('district')), district,
-      el('label', { for: 'commune' }, t('commune')), commune);
-  }
-  parts.push(el('button', {
-    type: 'button', id: 'reset',
-    onclick: () => {
-      Object.assign(state, { from: '', to: '', asOf: '', district: '', commune: '', cats: {} });
-      loadUnits().then(() => { renderFilters(); refresh(); });
-    },
-  }, t('reset')));
-  replace(form, parts);
-  form.onsubmit = (e) => e.preventDefault();
-}
-
-/** Districts and communes (as of the chosen date) for the area filter, from the layers. */
-async function loadUnits() {
-  const find = (pred) => views.find((v) => v.coll.asOf && pred(v.queryables?.properties || {}));
-  const districts = find((p) => p.province_code);
-  const communes = find((p) => p.district_code);
-  const fetchUnits = async (view) => {
-    if (!view) return [];
-    const url = `/api/v1/collections/${view.id}/items${query({ limit: 10000, as_of: state.asOf })}`;
-    const data = await getCached(url);
-    return data.features.map((f) => ({ ...f.properties, feature: f }))
-      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
-  };
-  units = { districts: await fetchUnits(districts), communes: await fetchUnits(communes) };
-}
-
-function zoomToUnit() {
-  const unit = units.communes.find((c) => c.code === state.commune) || units.districts.find((d) => d.code === state.district);
-  if (unit) map.fitBounds(L.geoJSON(unit.feature).getBounds());
-}
-
 /** Loads and draws every shown layer under the current filters, then the legend and the URL. */
 async function refresh() {
   setBusy(1);
   try {
-    if (!units.communes.length) await loadUnits();
-    if (!$('#district')) renderFilters();
+    if (!filters.loaded()) await filters.load();
+    if (!$('#district')) filters.render();
     // A newer refresh (a slider dragged on) may finish first: only the latest one draws.
     const generation = ++refreshes;
     const loaded = await Promise.all(views.map(async (view) => {
@@ -412,28 +312,11 @@ async function restoreSelection() {
   if (bounds.isValid() && !map.getBounds().intersects(bounds)) map.fitBounds(bounds, { maxZoom: 15 });
 }
 
-function filtersSummary() {
-  const parts = [];
-  if (state.from || state.to) parts.push(`${t('dateRange')}: ${formatMonth(state.from) || '…'} – ${formatMonth(state.to) || '…'}`);
-  if (state.asOf) parts.push(`${t('asOf')}: ${formatDate(state.asOf)}`);
-  const district = units.districts.find((d) => d.code === state.district);
-  const commune = units.communes.find((c) => c.code === state.commune);
-  if (district) parts.push(`${t('district')}: ${district.name}`);
-  if (commune) parts.push(`${t('commune')}: ${commune.name}`);
-  for (const [id, values] of Object.entries(state.cats)) {
-    const view = views.find((v) => v.id === id);
-    if (view && hasCategoryFilter(view.coll)) {
-      parts.push(`${title(view.coll.titles, id)}: ${values.map((v) => view.categoryLabel(v)).join(', ')}`);
-    }
-  }
-  return parts.length ? parts.join(' · ') : t('noFilters');
-}
-
 function renderPrintHeader() {
   const now = new Date().toISOString().slice(0, 10);
   $('#print-title').textContent = t('appTitle');
   $('#print-meta').textContent = `${t('printedAt')}: ${formatDate(now)} · ${t('printedBy')}: ${me.username} (${me.role})`;
-  $('#print-filters').textContent = `${t('filtersApplied')}: ${filtersSummary()}`;
+  $('#print-filters').textContent = `${t('filtersApplied')}: ${filters.summary()}`;
 }
 
 function toggleMenu(close) {
