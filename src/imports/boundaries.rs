@@ -1,4 +1,5 @@
-//! Boundary import: a GeoJSON `FeatureCollection` of (Multi)Polygons with `code`, `name`, and
+//! Boundary import: a GeoJSON `FeatureCollection` of (Multi)Polygons (or a zipped Shapefile,
+//! read into the same collection by `shp`) with `code`, `name`, and
 //! optionally `kind` and `parent_code`, in WGS 84, VN-2000 geographic (EPSG:4756), VN-2000 /
 //! UTM 48N (EPSG:3405) or VN-2000 / Lao Cai TM-3 (EPSG:9208, defined in the schema). Units that
 //! changed close their current version and open a new one from `valid_from`; unchanged units
@@ -38,12 +39,38 @@ pub struct Options {
     pub threshold_km2: f64,
 }
 
-fn srid_of(collection: &Value, given: Option<i32>) -> Result<i32, ImportError> {
-    let named =
-        collection["crs"]["properties"]["name"].as_str().and_then(|n| n.rsplit(':').next()?.parse().ok());
-    let srid = given.or(named).unwrap_or(4326);
+/// The file as a `FeatureCollection` and its SRID: a zipped Shapefile (by its magic bytes) is
+/// read into the same collection, its SRID from `given`, else its `.prj`; GeoJSON's from
+/// `given`, else its `crs` member, else 4326 (RFC 7946).
+///
+/// # Errors
+/// `Malformed` naming the line or the file and record; an unsupported or missing SRID;
+/// `TooLarge` for a zip that inflates beyond its limit.
+pub fn parse(bytes: &[u8], given: Option<i32>) -> Result<(Value, i32), ImportError> {
+    let (collection, srid) = if super::shp::is_zip(bytes) {
+        let (collection, prj) = super::shp::read(bytes)?;
+        let srid = given.or(prj).ok_or_else(|| {
+            ImportError::Malformed(
+                "the Shapefile has no .prj; give its coordinate system with --srid (srid=)".into(),
+            )
+        })?;
+        (collection, srid)
+    } else {
+        let collection: Value = serde_json::from_slice(bytes).map_err(|e| {
+            ImportError::Malformed(format!("line {}, column {}: malformed JSON: {e}", e.line(), e.column()))
+        })?;
+        if collection["type"] != "FeatureCollection" || !collection["features"].is_array() {
+            return Err(ImportError::Malformed(
+                "the GeoJSON must be a FeatureCollection with features".into(),
+            ));
+        }
+        let named =
+            collection["crs"]["properties"]["name"].as_str().and_then(|n| n.rsplit(':').next()?.parse().ok());
+        let srid = given.or(named).unwrap_or(4326);
+        (collection, srid)
+    };
     if SRIDS.contains(&srid) {
-        Ok(srid)
+        Ok((collection, srid))
     } else {
         Err(ImportError::Malformed(format!(
             "EPSG:{srid} is not supported; use one of 4326, 4756, 3405, 9208"
@@ -71,14 +98,8 @@ pub async fn import(
     options: &Options,
     caller: &Caller,
 ) -> Result<Value, ImportError> {
-    let collection: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ImportError::Malformed(format!("line {}, column {}: malformed JSON: {e}", e.line(), e.column()))
-    })?;
-    let features =
-        collection["features"].as_array().filter(|_| collection["type"] == "FeatureCollection").ok_or_else(
-            || ImportError::Malformed("the GeoJSON must be a FeatureCollection with features".into()),
-        )?;
-    let srid = srid_of(&collection, options.srid)?;
+    let (collection, srid) = parse(bytes, options.srid)?;
+    let features = collection["features"].as_array().map(Vec::as_slice).unwrap_or_default();
     let default_kind = match options.level.as_str() {
         "district" => "huyện",
         "village" => "thôn",

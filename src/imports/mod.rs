@@ -8,6 +8,7 @@ pub mod cli;
 pub mod gpx;
 pub mod points;
 mod records;
+pub mod shp;
 pub mod tracks;
 
 use serde::Serialize;

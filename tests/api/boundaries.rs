@@ -17,23 +17,23 @@ use sqlx::PgPool;
 use crate::support::test_db;
 use crate::writes::fingerprint;
 
-fn day(s: &str) -> NaiveDate {
+pub fn day(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }
 
-fn strip(west: f64, east: f64) -> Value {
+pub fn strip(west: f64, east: f64) -> Value {
     json!({ "type": "Polygon", "coordinates": [[[west, 22.4], [east, 22.4], [east, 22.6], [west, 22.6], [west, 22.4]]] })
 }
 
-fn unit(code: &str, name: &str, geometry: &Value) -> Value {
+pub fn unit(code: &str, name: &str, geometry: &Value) -> Value {
     json!({ "type": "Feature", "geometry": geometry, "properties": { "code": code, "name": name, "parent_code": "080" } })
 }
 
-fn file(features: &[Value]) -> Vec<u8> {
+pub fn file(features: &[Value]) -> Vec<u8> {
     json!({ "type": "FeatureCollection", "features": features }).to_string().into_bytes()
 }
 
-async fn four_communes(pool: &PgPool) {
+pub async fn four_communes(pool: &PgPool) {
     sqlx::query(
         "insert into admin_units (code, level, kind, name, valid_from, geom) values
          ('10', 'province', 'tỉnh', 'Tỉnh Lào Cai', '2004-01-01', ST_Multi(ST_MakeEnvelope(103.5, 21.8, 104.7, 22.9, 4326)));
@@ -61,7 +61,7 @@ async fn four_communes(pool: &PgPool) {
     .expect("communes");
 }
 
-fn options(valid_from: &str) -> Options {
+pub fn options(valid_from: &str) -> Options {
     Options {
         level: "commune".into(),
         valid_from: day(valid_from),
@@ -72,11 +72,11 @@ fn options(valid_from: &str) -> Options {
     }
 }
 
-fn operator() -> Caller {
+pub fn operator() -> Caller {
     Caller { entry: Entry::new("import", Outcome::Ok).with_user(None, Some("cli:test")), jurisdiction: None }
 }
 
-async fn communes(pool: &PgPool, date: &str) -> Vec<String> {
+pub async fn communes(pool: &PgPool, date: &str) -> Vec<String> {
     as_of(pool, day(date), Some(UnitLevel::Commune))
         .await
         .expect("as of")
