@@ -48,3 +48,18 @@ drop trigger key_points_area_valid on key_points;
 create trigger key_points_area_valid before insert or update of area on key_points
     for each row when (new.area is not null and not ST_IsValid(new.area))
     execute function atlas_check_geometry('area', 'code');
+
+-- The official names of administrative units, by code and period: what a boundary import's
+-- names are compared with (a name that differs is reported, not refused). Loaded from
+-- fixtures/laocai/official_unit_names.csv (the GSO list of 2020, after Resolution
+-- 767/NQ-UBTVQH14); `basis` names the act the name comes from.
+create table official_unit_names (
+    code       text not null,
+    level      unit_level not null,
+    name       text not null,
+    valid_from date not null,
+    valid_to   date,
+    basis      text not null,
+    primary key (code, level, valid_from),
+    check (valid_to is null or valid_to > valid_from)
+);
