@@ -220,6 +220,19 @@ fn check_record_sizes(name: &str, shp: &[u8]) -> Result<(), ImportError> {
                     "{name}: record {i} claims {points} points in {parts} parts, more than its {content} bytes hold"
                 )));
             }
+            // Each part starts at a point index; the crate sizes a ring by the difference of two
+            // starts, so a start out of order (found by fuzzing: -1442840576) asks for gigabytes.
+            let starts: Vec<i64> = (0..usize::try_from(parts).unwrap_or_default())
+                .map(|k| int(at + 52 + 4 * k, false).unwrap_or(-1))
+                .collect();
+            let ordered = starts.first().is_none_or(|s| *s == 0)
+                && starts.windows(2).all(|w| w[0] <= w[1])
+                && starts.iter().all(|s| (0..points.max(1)).contains(s));
+            if !ordered {
+                return Err(malformed(format!(
+                    "{name}: record {i} has part starts {starts:?} that are not in order within its {points} points"
+                )));
+            }
         }
         at = end;
         i += 1;
@@ -321,5 +334,26 @@ mod tests {
         shp.extend_from_slice(&1_000_000_000i32.to_le_bytes());
         let err = check_record_sizes("x.shp", &shp).expect_err("forged");
         assert!(err.to_string().starts_with("x.shp: record 0 claims 1000000000 points"), "{err}");
+    }
+
+    #[test]
+    fn fuzzing_found_a_part_start_that_asked_for_23_gb_now_a_named_400() {
+        // fuzz/artifacts/shapefile/oom-e36259d8... (cargo fuzz, 2026-11-28): a polygon of 5
+        // points in 1 part starting at index -1442840576; the shapefile crate reserved
+        // (5 - start) points, 23 GB. Kept as the input's .shp (the fuzz target's first part).
+        let hex = concat!(
+            "0000270a000000000000000000000000000000000000000000000076e803000005000000b23241aa",
+            "f929194142dbd2c120e84241ee4f48a8b9cb19412cd421d3dcfd4241000000000000000000000000",
+            "0000000000000000000000000000000000000000000000010000004005000000b23241aaf9291941",
+            "42dbd2c120e84241ee4f48a8b9cb19412cd421d3dcfd42410100000005000000000000aa320041b2",
+            "f929194123770b273ce84241dd3fa39ff42a19412cd421d3dcfd4241ee4f48a8b9cb1941e17d4655",
+            "c1fd42410384373bdcca194157dbd2c120e84241b23241aaf9fb194123770b273ce84241",
+        );
+        let hex: String = hex.chars().filter(char::is_ascii_hexdigit).collect();
+        let shp: Vec<u8> =
+            (0..hex.len()).step_by(2).filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect();
+        assert_eq!(shp.len(), 236);
+        let err = read_shapes("x.shp", &shp).expect_err("refused");
+        assert!(err.to_string().starts_with("x.shp: record 0 has part starts [-1442840576]"), "{err}");
     }
 }
