@@ -207,6 +207,7 @@ pub struct DbConfig {
 
     /// Seconds a database statement may run before the server cancels it (0: no limit). Keep it
     /// under the request timeout, so a slow query frees its connection when its request gives up.
+    /// `antq import` runs without one (an import is one transaction over the whole file).
     #[arg(long, env = "ANTQ_STATEMENT_TIMEOUT", default_value_t = 25, global = true)]
     pub statement_timeout_secs: u64,
 }

@@ -33,7 +33,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster { action } => return cluster_command(&cli.db.data_dir, action).await,
         other => other,
     };
-    let db = Database::open(&cli.db).await?;
+    // An operator's import is one transaction over the whole file by design (all or nothing):
+    // the statement timeout that frees the service's connections would cut a large one short.
+    let db_config = match &command {
+        Command::Import { .. } => config::DbConfig { statement_timeout_secs: 0, ..cli.db.clone() },
+        _ => cli.db.clone(),
+    };
+    let db = Database::open(&db_config).await?;
     // Every other command runs on an open database, which is closed (and the private cluster
     // left) whatever the outcome.
     let result = match command {

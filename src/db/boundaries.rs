@@ -115,6 +115,37 @@ pub async fn check_layout(
     .await
 }
 
+/// Per staged unit whose name differs from the official name of its code at `level` on
+/// `valid_from`: `{index, code, field: "name", reason, suggestion, refuse: false}`. The
+/// suggestion is the official name when the two differ only by diacritics, case or spacing
+/// (most often a typing slip); otherwise it is null (a renamed unit, or the wrong code).
+///
+/// # Errors
+/// The database fails.
+pub async fn check_names(
+    conn: &mut PgConnection,
+    level: &str,
+    valid_from: NaiveDate,
+) -> Result<Vec<Value>, sqlx::Error> {
+    sqlx::query_scalar(
+        "with fold as (select s.idx, s.code, s.name, o.name as official, o.basis,
+                              regexp_replace(btrim(atlas_fold(s.name)), '\\s+', ' ', 'g')
+                                = regexp_replace(btrim(atlas_fold(o.name)), '\\s+', ' ', 'g') as slip
+                       from boundary_stage s join official_unit_names o on o.code = s.code
+                        and o.level = $1::unit_level and daterange(o.valid_from, o.valid_to) @> $2::date
+                       where s.name is distinct from o.name)
+         select jsonb_build_object('index', idx, 'code', code, 'field', 'name', 'refuse', false,
+                  'reason', format('%s is not the official name %s (%s)', name, official, basis)
+                            || case when slip then '; it differs only by diacritics, case or spacing' else '' end,
+                  'suggestion', case when slip then official end)
+         from fold order by idx",
+    )
+    .bind(level)
+    .bind(valid_from)
+    .fetch_all(conn)
+    .await
+}
+
 /// Applies the staged units at `level` as of `valid_from`; returns `{new, changed, unchanged,
 /// closed}` lists of codes. Closing and opening are separate statements, so the constraint that
 /// a code's versions never overlap sees the closed version before the new one arrives.

@@ -181,6 +181,14 @@ pub async fn find(pool: &sqlx::PgPool, id: i64) -> Result<Option<(Value, f64, f6
     .await
 }
 
+/// The version of key point `id` (archived or not); `None` when there is none.
+///
+/// # Errors
+/// The database fails.
+pub async fn version(pool: &sqlx::PgPool, id: i64) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar("select version from key_points where id = $1").bind(id).fetch_optional(pool).await
+}
+
 /// Every version of key point `id`, oldest first: the version, when and by whom (id and
 /// username), and the row as it was (geometry as GeoJSON).
 ///

@@ -55,6 +55,15 @@ from jsonb_array_elements($1::jsonb) r
 on conflict do nothing",
     },
     Step {
+        file: "official_unit_names.csv",
+        format: Format::Csv,
+        sql: "
+insert into official_unit_names (code, level, name, valid_from, valid_to, basis)
+select r->>'code', (r->>'level')::unit_level, r->>'name', (r->>'valid_from')::date, (r->>'valid_to')::date, r->>'basis'
+from jsonb_array_elements($1::jsonb) r
+on conflict do nothing",
+    },
+    Step {
         file: "designations.csv",
         format: Format::Csv,
         sql: "

@@ -414,6 +414,15 @@ pub async fn item(
     layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let not_found = || ApiError::NotFound(format!("feature '{fid}' in collection '{id}'"));
     let fid_num: i64 = fid.parse().map_err(|_| not_found())?;
+    // Key points are edited with If-Match: their tag is the row's version, as the write API
+    // sends it, so a client may read here and PATCH. It is read before the feature: should an
+    // edit fall in between, the tag is older than the body and the PATCH gets a 412, never a
+    // silent overwrite.
+    let version = if layer.id == "key_points" {
+        crate::db::key_points::version(state.layer_pool(layer), fid_num).await?
+    } else {
+        None
+    };
     let feature = query::item(state.layer_pool(layer), layer, fid_num, &parsed.filters, &scope, &page.shape)
         .await?
         .ok_or_else(not_found)?;
@@ -423,5 +432,12 @@ pub async fn item(
         {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": GEOJSON},
         {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
     ]);
-    Ok(cache::respond(&headers, value.to_string().into_bytes(), GEOJSON, visibility(layer)))
+    let body = value.to_string().into_bytes();
+    match version {
+        Some(v) => {
+            let tag = format!("\"{v}\"");
+            Ok(cache::respond_tagged(&headers, &tag, body, GEOJSON, visibility(layer)))
+        }
+        None => Ok(cache::respond(&headers, body, GEOJSON, visibility(layer))),
+    }
 }

@@ -1,4 +1,5 @@
-//! Boundary import: a GeoJSON `FeatureCollection` of (Multi)Polygons with `code`, `name`, and
+//! Boundary import: a GeoJSON `FeatureCollection` of (Multi)Polygons (or a zipped Shapefile,
+//! read into the same collection by `shp`) with `code`, `name`, and
 //! optionally `kind` and `parent_code`, in WGS 84, VN-2000 geographic (EPSG:4756), VN-2000 /
 //! UTM 48N (EPSG:3405) or VN-2000 / Lao Cai TM-3 (EPSG:9208, defined in the schema). Units that
 //! changed close their current version and open a new one from `valid_from`; unchanged units
@@ -7,8 +8,10 @@
 //! The report lists per feature its geometry checks (PostGIS's reason for an invalid one, the
 //! area a `--make-valid` repair changed, clockwise rings turned), and for the file duplicate
 //! codes, unknown parents, units outside their parent, sibling overlaps and gaps inside a
-//! parent above the threshold. Invalid geometry (without `--make-valid`), duplicate codes and
-//! unknown parents refuse the file; nothing is written then, nor on `--dry-run`.
+//! parent above the threshold, and names that differ from the official list (a warning, with
+//! the official name suggested when only diacritics, case or spacing differ). Invalid geometry
+//! (without `--make-valid`), duplicate codes and unknown parents refuse the file; nothing is
+//! written then, nor on `--dry-run`.
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -38,12 +41,38 @@ pub struct Options {
     pub threshold_km2: f64,
 }
 
-fn srid_of(collection: &Value, given: Option<i32>) -> Result<i32, ImportError> {
-    let named =
-        collection["crs"]["properties"]["name"].as_str().and_then(|n| n.rsplit(':').next()?.parse().ok());
-    let srid = given.or(named).unwrap_or(4326);
+/// The file as a `FeatureCollection` and its SRID: a zipped Shapefile (by its magic bytes) is
+/// read into the same collection, its SRID from `given`, else its `.prj`; GeoJSON's from
+/// `given`, else its `crs` member, else 4326 (RFC 7946).
+///
+/// # Errors
+/// `Malformed` naming the line or the file and record; an unsupported or missing SRID;
+/// `TooLarge` for a zip that inflates beyond its limit.
+pub fn parse(bytes: &[u8], given: Option<i32>) -> Result<(Value, i32), ImportError> {
+    let (collection, srid) = if super::shp::is_zip(bytes) {
+        let (collection, prj) = super::shp::read(bytes)?;
+        let srid = given.or(prj).ok_or_else(|| {
+            ImportError::Malformed(
+                "the Shapefile has no .prj; give its coordinate system with --srid (srid=)".into(),
+            )
+        })?;
+        (collection, srid)
+    } else {
+        let collection: Value = serde_json::from_slice(bytes).map_err(|e| {
+            ImportError::Malformed(format!("line {}, column {}: malformed JSON: {e}", e.line(), e.column()))
+        })?;
+        if collection["type"] != "FeatureCollection" || !collection["features"].is_array() {
+            return Err(ImportError::Malformed(
+                "the GeoJSON must be a FeatureCollection with features".into(),
+            ));
+        }
+        let named =
+            collection["crs"]["properties"]["name"].as_str().and_then(|n| n.rsplit(':').next()?.parse().ok());
+        let srid = given.or(named).unwrap_or(4326);
+        (collection, srid)
+    };
     if SRIDS.contains(&srid) {
-        Ok(srid)
+        Ok((collection, srid))
     } else {
         Err(ImportError::Malformed(format!(
             "EPSG:{srid} is not supported; use one of 4326, 4756, 3405, 9208"
@@ -59,33 +88,35 @@ fn vertices(geometry: &Value) -> usize {
     }
 }
 
-/// Reads, checks and (unless refused or a dry run) applies the boundary file `bytes`; returns
-/// the report.
+/// The units of a parsed boundary file, as columns for staging.
+#[derive(Debug, Default)]
+pub struct Units {
+    /// Codes.
+    pub codes: Vec<String>,
+    /// Names.
+    pub names: Vec<String>,
+    /// Kinds (the level's default when absent).
+    pub kinds: Vec<String>,
+    /// Parent codes.
+    pub parents: Vec<Option<String>>,
+    /// Geometries as GeoJSON text.
+    pub shapes: Vec<String>,
+}
+
+/// The units of `collection` (from [`parse`]) at `level`, checked field by field.
 ///
 /// # Errors
-/// `Malformed` (not JSON, not a `FeatureCollection`, an unsupported SRID), `OverLimit`,
-/// `Invalid` with every problem; the database fails.
-pub async fn import(
-    pool: &PgPool,
-    bytes: &[u8],
-    options: &Options,
-    caller: &Caller,
-) -> Result<Value, ImportError> {
-    let collection: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ImportError::Malformed(format!("line {}, column {}: malformed JSON: {e}", e.line(), e.column()))
-    })?;
-    let features =
-        collection["features"].as_array().filter(|_| collection["type"] == "FeatureCollection").ok_or_else(
-            || ImportError::Malformed("the GeoJSON must be a FeatureCollection with features".into()),
-        )?;
-    let srid = srid_of(&collection, options.srid)?;
-    let default_kind = match options.level.as_str() {
+/// `OverLimit` for a geometry over [`MAX_VERTICES`]; `Invalid` with every missing code or
+/// name and every geometry that is not a (Multi)Polygon.
+pub fn units(collection: &Value, level: &str) -> Result<Units, ImportError> {
+    let features = collection["features"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let default_kind = match level {
         "district" => "huyện",
         "village" => "thôn",
         _ => "xã",
     };
     let mut problems = Vec::new();
-    let (mut codes, mut names, mut kinds, mut parents, mut shapes) = (vec![], vec![], vec![], vec![], vec![]);
+    let mut u = Units::default();
     for (i, f) in features.iter().enumerate() {
         let p = &f["properties"];
         let text = |k: &str| p[k].as_str().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
@@ -108,19 +139,39 @@ pub async fn import(
                 "feature {i} has {n} vertices; the limit is {MAX_VERTICES} vertices per geometry"
             )));
         }
-        codes.push(code.unwrap_or_default());
-        names.push(name.unwrap_or_default());
-        kinds.push(text("kind").unwrap_or_else(|| default_kind.to_owned()));
-        parents.push(text("parent_code"));
-        shapes.push(g.to_string());
+        u.codes.push(code.unwrap_or_default());
+        u.names.push(name.unwrap_or_default());
+        u.kinds.push(text("kind").unwrap_or_else(|| default_kind.to_owned()));
+        u.parents.push(text("parent_code"));
+        u.shapes.push(g.to_string());
     }
-    if !problems.is_empty() {
-        return Err(ImportError::Invalid { total: features.len(), problems });
-    }
+    if problems.is_empty() { Ok(u) } else { Err(ImportError::Invalid { total: features.len(), problems }) }
+}
+
+/// Reads, checks and (unless refused or a dry run) applies the boundary file `bytes`; returns
+/// the report.
+///
+/// # Errors
+/// `Malformed` (not JSON, not a `FeatureCollection`, an unsupported SRID), `OverLimit`,
+/// `Invalid` with every problem; the database fails.
+pub async fn import(
+    pool: &PgPool,
+    bytes: &[u8],
+    options: &Options,
+    caller: &Caller,
+) -> Result<Value, ImportError> {
+    let (collection, srid) = parse(bytes, options.srid)?;
+    let Units { codes, names, kinds, parents, shapes } = units(&collection, &options.level)?;
+    let total = codes.len();
+    let mut problems = Vec::new();
     let mut tx = pool.begin().await?;
     db::stage(&mut tx, &codes, &names, &kinds, &parents, &shapes, srid).await?;
     let checks = db::check_geometry(&mut tx, options.make_valid).await?;
-    let notes = db::check_layout(&mut tx, &options.level, options.valid_from, options.threshold_km2).await?;
+    let mut notes =
+        db::check_layout(&mut tx, &options.level, options.valid_from, options.threshold_km2).await?;
+    // Names are compared with the official list as a warning: the file may be right and the
+    // list behind (a renaming not yet in it), so the operator decides.
+    notes.extend(db::check_names(&mut tx, &options.level, options.valid_from).await?);
     for c in checks.iter().filter(|c| c["valid"] == false && !options.make_valid) {
         let reason = format!(
             "invalid geometry: {} (repair with --make-valid)",
@@ -144,7 +195,7 @@ pub async fn import(
         ));
     }
     if !problems.is_empty() {
-        return Err(ImportError::Invalid { total: features.len(), problems });
+        return Err(ImportError::Invalid { total, problems });
     }
     let applied = db::apply(&mut tx, &options.level, options.valid_from, options.threshold_km2).await?;
     let report = json!({ "srid": srid, "level": options.level, "valid_from": options.valid_from,

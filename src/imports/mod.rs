@@ -7,7 +7,8 @@ pub mod boundaries;
 pub mod cli;
 pub mod gpx;
 pub mod points;
-mod records;
+pub mod records;
+pub mod shp;
 pub mod tracks;
 
 use serde::Serialize;

@@ -17,23 +17,23 @@ use sqlx::PgPool;
 use crate::support::test_db;
 use crate::writes::fingerprint;
 
-fn day(s: &str) -> NaiveDate {
+pub fn day(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }
 
-fn strip(west: f64, east: f64) -> Value {
+pub fn strip(west: f64, east: f64) -> Value {
     json!({ "type": "Polygon", "coordinates": [[[west, 22.4], [east, 22.4], [east, 22.6], [west, 22.6], [west, 22.4]]] })
 }
 
-fn unit(code: &str, name: &str, geometry: &Value) -> Value {
+pub fn unit(code: &str, name: &str, geometry: &Value) -> Value {
     json!({ "type": "Feature", "geometry": geometry, "properties": { "code": code, "name": name, "parent_code": "080" } })
 }
 
-fn file(features: &[Value]) -> Vec<u8> {
+pub fn file(features: &[Value]) -> Vec<u8> {
     json!({ "type": "FeatureCollection", "features": features }).to_string().into_bytes()
 }
 
-async fn four_communes(pool: &PgPool) {
+pub async fn four_communes(pool: &PgPool) {
     sqlx::query(
         "insert into admin_units (code, level, kind, name, valid_from, geom) values
          ('10', 'province', 'tỉnh', 'Tỉnh Lào Cai', '2004-01-01', ST_Multi(ST_MakeEnvelope(103.5, 21.8, 104.7, 22.9, 4326)));
@@ -61,7 +61,7 @@ async fn four_communes(pool: &PgPool) {
     .expect("communes");
 }
 
-fn options(valid_from: &str) -> Options {
+pub fn options(valid_from: &str) -> Options {
     Options {
         level: "commune".into(),
         valid_from: day(valid_from),
@@ -72,11 +72,11 @@ fn options(valid_from: &str) -> Options {
     }
 }
 
-fn operator() -> Caller {
+pub fn operator() -> Caller {
     Caller { entry: Entry::new("import", Outcome::Ok).with_user(None, Some("cli:test")), jurisdiction: None }
 }
 
-async fn communes(pool: &PgPool, date: &str) -> Vec<String> {
+pub async fn communes(pool: &PgPool, date: &str) -> Vec<String> {
     as_of(pool, day(date), Some(UnitLevel::Commune))
         .await
         .expect("as of")
@@ -215,4 +215,35 @@ async fn admins_import_over_http_and_a_dry_run_or_a_bad_query_changes_nothing() 
     let (written, _) = crate::imports::post(&admin, uri, "application/geo+json", bytes).await;
     assert_eq!(written, axum::http::StatusCode::CREATED);
     assert_eq!(communes(&db.pool, "2025-07-01").await, ["00004", "00010"]);
+}
+
+#[tokio::test]
+async fn names_unlike_the_official_list_are_warned_about_with_a_suggestion_for_a_slip_and_still_imported() {
+    let db = test_db().await;
+    four_communes(&db.pool).await;
+    sqlx::query(
+        "insert into official_unit_names (code, level, name, valid_from, basis) values
+         ('00010', 'commune', 'Xã Hợp Thành', '2020-01-01', 'Nghị quyết thử'),
+         ('00004', 'commune', 'Xã Bốn', '2020-01-01', 'Nghị quyết thử')",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("official names");
+    let slip = unit("00010", " xa  HOP thanh", &strip(103.9, 104.05));
+    let renamed = unit("00004", "Xã 4", &strip(104.05, 104.1));
+
+    let report = import(&db.pool, &file(&[slip, renamed]), &options("2025-07-01"), &operator())
+        .await
+        .expect("a warning only");
+
+    let names: Vec<&Value> =
+        report["notes"].as_array().expect("notes").iter().filter(|n| n["field"] == "name").collect();
+    assert_eq!(names.len(), 2, "{report}");
+    assert_eq!((names[0]["index"].clone(), names[0]["code"].clone()), (json!(0), json!("00010")));
+    assert_eq!(names[0]["suggestion"], "Xã Hợp Thành");
+    assert_eq!(names[0]["refuse"], false);
+    assert!(names[0]["reason"].as_str().expect("reason").contains("differs only by diacritics"), "{report}");
+    assert_eq!(names[1]["suggestion"], Value::Null, "Xã 4 is not a slip for Xã Bốn");
+    assert!(names[1]["reason"].as_str().expect("reason").contains("Xã Bốn (Nghị quyết thử)"), "{report}");
+    assert_eq!(report["applied"]["new"], json!(["00010"]));
 }

@@ -138,6 +138,24 @@ async fn a_good_file_is_written_in_one_go_and_audited_once() {
             .expect("audit");
     assert_eq!(audit.len(), 1);
     assert_eq!((audit[0].0.as_str(), audit[0].1["inserted"].clone()), ("editor", json!(2)));
+    // The statement-level history (migration 0021) keeps each new point's first version as the
+    // row trigger did: the whole row, to_jsonb(row) — also with an area, which no import sets.
+    sqlx::query(
+        "update key_points set area = ST_Multi(ST_Buffer(location, 0.00123456789, 2)) where code = 'CSV-1'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("area");
+    let (history, differing): (i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where h.data <> to_jsonb(k) and h.version = 1
+                                              or h.data <> key_point_history_json(k))
+         from key_point_history h join key_points k on k.id = h.key_point_id and h.version = k.version
+         where k.code like 'CSV-%'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("history");
+    assert_eq!((history, differing), (2, 0));
 }
 
 #[tokio::test]

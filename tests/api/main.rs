@@ -21,6 +21,7 @@ mod report;
 mod schema;
 mod search;
 mod security;
+mod shapefiles;
 mod support;
 mod tracks;
 mod writes;

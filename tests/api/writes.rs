@@ -293,3 +293,28 @@ async fn model_sites_and_patrols_follow_the_same_rules() {
             .expect("audit");
     assert_eq!(actions, ["model_site.create", "patrol.create", "patrol.update", "model_site.archive"]);
 }
+
+#[tokio::test]
+async fn an_ogc_read_of_a_key_point_carries_its_version_for_if_match_and_answers_304() {
+    let db = test_db().await;
+    let app = editor_app(&db.pool).await;
+    let (_, _, created) =
+        call(&app, Method::POST, "/api/v1/key-points", Some(&key_point("KP-O1", 104.05, 22.5)), None).await;
+    let ogc = format!("/api/v1/collections/key_points/items/{}", created["id"]);
+
+    let (status, headers, _) = call(&app, Method::GET, &ogc, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(etag(&headers), "\"1\"", "the write API's version, not a hash of the body");
+    let cached = Request::builder().uri(&ogc).header(header::IF_NONE_MATCH, "\"1\"").body(Body::empty());
+    let response = app.clone().oneshot(cached.expect("request")).await.expect("answer");
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+    // Read through OGC, then edit with that tag: accepted, and the OGC tag follows the version.
+    let uri = format!("/api/v1/key-points/{}", created["id"]);
+    let (status, _, _) =
+        call(&app, Method::PATCH, &uri, Some(&json!({ "severity": 4 })), Some(&etag(&headers))).await;
+    assert_eq!(status, StatusCode::OK);
+    let stale = Request::builder().uri(&ogc).header(header::IF_NONE_MATCH, "\"1\"").body(Body::empty());
+    let response = app.clone().oneshot(stale.expect("request")).await.expect("answer");
+    assert_eq!(response.status(), StatusCode::OK, "a stale tag gets the new body");
+    assert_eq!(etag(response.headers()), "\"2\"");
+}
