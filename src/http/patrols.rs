@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::gate::Principal;
 use super::key_points::{Json, Path};
 use super::routes::Route;
-use super::writes::{self, check_version, constraint, finish, from_feature, if_match, parse};
+use super::writes::{self, check_editable, check_version, constraint, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::patrols::{self, NewPatrol, PatrolPatch};
@@ -112,13 +112,7 @@ async fn update(
     if new_route.is_some() {
         require_route_within(&who, &state, new_route.as_deref()).await?;
     }
-    check_version("patrol", sent, &before)?;
-    if !before["archived_at"].is_null() {
-        return Err(ApiError::Conflict(format!("patrol {id} is archived; it cannot be edited")));
-    }
-    if patch.code.as_ref().is_some_and(|c| before["code"] != json!(c)) {
-        return Err(ApiError::Unprocessable("code: a patrol's code cannot change".into()));
-    }
+    check_editable("patrol", id, sent, &before, patch.code.as_deref())?;
     let after = patrols::update(&mut tx, id, &patch, user).await.map_err(|e| constraint(e, "patrol"))?;
     finish(tx, &who, "patrol.update", BASE, Some(before), after).await
 }

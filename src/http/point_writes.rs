@@ -11,12 +11,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgConnection;
 
 use super::gate::Principal;
 use super::key_points::{Json, Path};
-use super::writes::{self, check_version, constraint, finish, from_feature, if_match, parse};
+use super::writes::{self, check_editable, check_version, constraint, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};
 
 /// A row with its point, as the database locks it: the row as JSON, lon, lat.
@@ -155,13 +155,7 @@ pub async fn update<T: PointTable>(
     if let Some((lon, lat)) = destination {
         who.require_within(&state.pool, lon, lat).await?;
     }
-    check_version(T::NOUN, sent, &before)?;
-    if !before["archived_at"].is_null() {
-        return Err(ApiError::Conflict(format!("{} {id} is archived; it cannot be edited", T::NOUN)));
-    }
-    if T::code(&patch).is_some_and(|c| before["code"] != json!(c)) {
-        return Err(ApiError::Unprocessable(format!("code: a {}'s code cannot change", T::NOUN)));
-    }
+    check_editable(T::NOUN, id, sent, &before, T::code(&patch))?;
     T::check(&before, &patch)?;
     let after = T::update(&mut tx, id, &patch, user).await.map_err(|e| constraint(e, T::NOUN))?;
     finish(tx, &who, &format!("{}.update", T::ACTION), T::BASE, Some(before), after).await

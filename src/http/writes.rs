@@ -120,6 +120,29 @@ pub fn respond(status: StatusCode, row: &Value) -> Response {
     response
 }
 
+/// The checks every edit makes on the locked row `before`, in this order: the client edited the
+/// current version (412), the record is not archived (409), and a code it sends back is the
+/// stored one (422: codes never change).
+///
+/// # Errors
+/// As above.
+pub fn check_editable(
+    what: &'static str,
+    id: i64,
+    sent: i32,
+    before: &Value,
+    code: Option<&str>,
+) -> Result<()> {
+    check_version(what, sent, before)?;
+    if !before["archived_at"].is_null() {
+        return Err(ApiError::Conflict(format!("{what} {id} is archived; it cannot be edited")));
+    }
+    if code.is_some_and(|c| before["code"] != json!(c)) {
+        return Err(ApiError::Unprocessable(format!("code: a {what}'s code cannot change")));
+    }
+    Ok(())
+}
+
 /// Ends a write: audits `action` on `target` (`kind:id`) with the rows before and after, in the
 /// write's transaction, commits, and answers the row after (201 with `Location` when created).
 ///
