@@ -5,7 +5,7 @@
 # 1e-9, time ratio printed. Results also go to var/bench-hotspots/results.md.
 #
 # The counts and weights reach esda through the hidden `antq bench-hotspots` subcommand
-# (src/bench.rs), which times the run, recomputes the grid and counts, and writes cells.csv and
+# (src/cli/bench.rs), which times the run, recomputes the grid and counts, and writes cells.csv and
 # neighbours.txt; bench/esda_compare.py reads them. esda and libpysal are installed into a venv
 # under target/ the first time.
 # Usage: bench/hotspots.sh          REPEAT=5 (runs of the layer per figure; medians reported)

@@ -17,10 +17,18 @@ cleanup() {
 }
 trap cleanup EXIT
 status=0
-if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --no-fail-fast || status=$?
+# Tests that need root are ignored by default (and reported as skipped); as root, as in CI, they run.
+ignored=()
+if [ "$(id -u)" -eq 0 ]; then
+  ignored=(--run-ignored all)
 else
-  cargo test --no-fail-fast || status=$?
+  echo "not root: the tests that need root are skipped (see the summary)"
+fi
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --no-fail-fast "${ignored[@]}" || status=$?
+else
+  [ ${#ignored[@]} -gt 0 ] && ignored=(-- --include-ignored)
+  cargo test --no-fail-fast "${ignored[@]}" || status=$?
 fi
 
 # The browser tests: a fresh demo (its own private cluster, so they never see the Rust tests'

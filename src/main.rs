@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use antq_atlas::config::{Cli, LogFormat};
+use antq_atlas::cli::Cli;
+use antq_atlas::config::LogFormat;
 
 #[tokio::main]
 async fn main() -> ExitCode {

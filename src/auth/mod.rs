@@ -18,7 +18,8 @@
 //! | `Admin`          | no     | no      | no     | no     | yes   | no                   |
 //!
 //! (J): limited to the user's jurisdiction, the union of its admin units valid today; the route's
-//! handler applies it with `Principal::scope` (see `http::gate`).
+//! handler applies it with `Principal::jurisdiction_filter` (reads) or `Principal::require_within`
+//! (writes), see `http::gate`.
 
 pub mod accounts;
 pub mod login;
@@ -71,6 +72,13 @@ impl Permission {
         Self::UploadTracks,
         Self::Admin,
     ];
+
+    /// Whether a jurisdiction-bound role (editor, patrol) holds it only inside its jurisdiction
+    /// (the "(J)" of the matrix above).
+    #[must_use]
+    pub fn bounded_by_jurisdiction(self) -> bool {
+        matches!(self, Self::ReadRestricted | Self::ReadPatrols | Self::Write | Self::UploadTracks)
+    }
 
     /// Whether an anonymous caller has it; `public_layers` is the `--public-layers` setting.
     #[must_use]

@@ -57,6 +57,16 @@ pub async fn inputs_version(conn: &mut PgConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("select version from analysis_inputs").fetch_one(conn).await
 }
 
+/// Forgets every stored run, so that the next request computes its run as a first one does
+/// (`antq bench-hotspots` times exactly that).
+///
+/// # Errors
+/// The database fails.
+pub async fn forget_runs(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query("delete from analysis_runs").execute(pool).await?;
+    Ok(())
+}
+
 /// The stored run of `layer` for `key` at `version`, marking it used.
 ///
 /// # Errors

@@ -34,7 +34,6 @@ use anyhow::{Context, bail};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-use crate::config::DbConfig;
 use cluster::Cluster;
 
 /// The name of the service's database in the private cluster.
@@ -42,6 +41,20 @@ pub const DATABASE: &str = "antq";
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Where the data lives and how to reach it: a plain options struct, so the database layer knows
+/// nothing of the command line that fills it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A PostgreSQL server; `None`: the private cluster under `data_dir`.
+    pub database_url: Option<String>,
+    /// Directory of the private cluster.
+    pub data_dir: std::path::PathBuf,
+    /// Largest number of pooled connections.
+    pub pool_size: u32,
+    /// Seconds a statement may run before the server cancels it (0: no limit).
+    pub statement_timeout_secs: u64,
+}
 
 /// An open database: the pool, and the private cluster when we use one.
 #[derive(Debug)]
@@ -58,7 +71,7 @@ impl Database {
     /// # Errors
     /// The cluster cannot start, the server cannot be reached, PostGIS is missing, or a
     /// migration fails.
-    pub async fn open(config: &DbConfig) -> anyhow::Result<Self> {
+    pub async fn open(config: &Options) -> anyhow::Result<Self> {
         let db = if let Some(url) = &config.database_url {
             let options =
                 url.parse::<PgConnectOptions>().context("DATABASE_URL is not a valid PostgreSQL URL")?;
@@ -144,7 +157,7 @@ async fn leave(mut cluster: Cluster) {
 }
 
 /// Creates the service database in the private cluster on first use, then connects to it.
-async fn connect_private(cluster: &Cluster, config: &DbConfig) -> anyhow::Result<PgPool> {
+async fn connect_private(cluster: &Cluster, config: &Options) -> anyhow::Result<PgPool> {
     create_database(cluster).await?;
     let options = statement_timeout(cluster.connect_options(DATABASE), config.statement_timeout_secs);
     pool(options, config.pool_size).await.context("cannot connect to the database")

@@ -9,15 +9,15 @@ use axum::extract::{RawQuery, State};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
+use super::extract::pairs;
 use super::gate::Principal;
-use super::ogc::pairs;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::analysis::pai::{predict, top_cells};
 use crate::auth::Permission;
 use crate::db::analysis::{PointFilter, pai_counts, run_cells};
-use crate::layers::analysis::{Analysis, Request, prepare};
-use crate::layers::params::{Interval, today};
+use crate::layers::analysis_runs::{Analysis, Request, prepare};
+use crate::layers::values::{Interval, today};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {

@@ -1,8 +1,9 @@
 //! `GET /audit`: the audit log, for admins, filtered by `user`, `action` (exact, or a prefix
 //! ending in `.`), `from` and `to` (RFC 3339 times) and `limit`.
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 
+use super::extract::Query;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
@@ -12,11 +13,6 @@ use crate::db::audit::{self, Filter, Row};
 pub fn routes() -> Vec<Route> {
     vec![Route::get("/audit", Permission::Admin, list)]
 }
-
-/// `Query` whose rejection is an [`ApiError`] (400 in the one JSON error shape).
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
-struct Query<T>(T);
 
 /// 200 with the matching rows, newest first.
 async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -> Result<axum::Json<Vec<Row>>> {

@@ -3,12 +3,13 @@
 use std::net::SocketAddr;
 
 use axum::Extension;
-use axum::extract::{ConnectInfo, FromRequest, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::extract::Json;
 use super::gate::{Principal, SESSION_COOKIE, Via};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
@@ -27,11 +28,6 @@ pub fn routes() -> Vec<Route> {
         Route::get("/auth/me", Permission::SignedIn, me),
     ]
 }
-
-/// `Json` whose rejection is an [`ApiError`] (400 in the one JSON error shape).
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-struct Json<T>(T);
 
 #[derive(Deserialize)]
 struct LoginForm {

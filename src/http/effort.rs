@@ -15,7 +15,7 @@ use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::coverage::{self, Effort, EffortBy};
-use crate::layers::params::Interval;
+use crate::layers::values::Interval;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {

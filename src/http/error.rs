@@ -3,6 +3,8 @@
 //! The body follows the OGC API exception shape, `{"code": ..., "description": ...}`. A 5xx is
 //! logged in full and answered with a generic description: database text never reaches a client.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -143,11 +145,11 @@ fn is_unavailable(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
 }
 
-impl From<crate::layers::analysis::PrepareError> for ApiError {
-    fn from(e: crate::layers::analysis::PrepareError) -> Self {
+impl From<crate::layers::analysis_runs::PrepareError> for ApiError {
+    fn from(e: crate::layers::analysis_runs::PrepareError) -> Self {
         match e {
-            crate::layers::analysis::PrepareError::Param(p) => Self::BadRequest(p.0),
-            crate::layers::analysis::PrepareError::Db(db) => db.into(),
+            crate::layers::analysis_runs::PrepareError::Param(p) => Self::BadRequest(p.0),
+            crate::layers::analysis_runs::PrepareError::Db(db) => db.into(),
         }
     }
 }
@@ -185,12 +187,12 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Internal(e) => {
                 if e.downcast_ref::<sqlx::Error>().is_some() {
-                    super::metrics::database_error();
+                    count_database_error();
                 }
                 tracing::error!(error = ?e, "internal error");
             }
             Self::Unavailable | Self::TooSlow => {
-                super::metrics::database_error();
+                count_database_error();
                 tracing::warn!("database unavailable");
             }
             _ => {}
@@ -211,4 +213,18 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Requests that failed because the database was unreachable or failed, for `/metrics`
+/// (`antq_database_errors_total`): counted here, where such an error becomes a response.
+static DATABASE_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+fn count_database_error() {
+    DATABASE_ERRORS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// How many database failures have been answered since the server started.
+#[must_use]
+pub fn database_errors() -> u64 {
+    DATABASE_ERRORS.load(Ordering::Relaxed)
 }

@@ -6,13 +6,15 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::access::readable;
+use super::extract::pairs;
 use super::gate::Principal;
-use super::ogc::{pairs, readable};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::audit::{self, Outcome};
-use crate::layers::params::{self, today};
+use crate::layers::params;
+use crate::layers::values::today;
 use crate::layers::writers::{self, Format};
 
 /// Routes of this module.
@@ -36,7 +38,7 @@ pub async fn export(
         })?,
         None => return Err(ApiError::BadRequest("f: required; use geojson, csv or kml".into())),
     };
-    crate::layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
+    crate::layers::analysis_runs::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
     let date = parsed.filters.as_of.unwrap_or_else(today);
     let filename = format!("{}_{}.{}", layer.id, date.format("%Y%m%d"), format.extension());
     // Audited before the first byte leaves: a download cut short was still an export.

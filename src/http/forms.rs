@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::key_points::Path;
+use super::extract::Path;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;

@@ -6,16 +6,16 @@
 //! sensitivity, a feature's location), ask it again:
 //!
 //! ```ignore
-//! async fn items(State(s): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<_>> {
-//!     let layer = registry.get(&id)?;
-//!     who.require(layer.permission())?;                 // 401 anonymous / 403 (audited by the gate)
-//!     let within = who.jurisdiction_filter(&s.pool).await?; // None: everywhere
-//!     // SQL: ($1::bytea is null or ST_Intersects(t.geom, ST_GeomFromEWKB($1)))
-//!     db::layers::items(&s.pool, &layer, within.as_deref()).await
+//! // http/items.rs: the collection's own sensitivity, then the jurisdiction in the SQL.
+//! async fn items(State(state): State<AppState>, who: Principal, Path(id): Path<String>, ..) -> Result<Response> {
+//!     let (layer, scope) = access::readable(&who, &state, &id).await?; // 403: the role may not read it
+//!     // scope.jurisdiction: None reads everywhere; Some(EWKB) bounds an editor's or patrol user's reads
+//!     let features = query::items(state.layer_pool(layer), layer, &filters, &scope, &page).await?;
 //! }
-//! async fn create(State(s): State<AppState>, who: Principal, Json(kp): Json<NewKeyPoint>) -> Result<_> {
-//!     who.require_within(&s.pool, kp.lon, kp.lat).await?; // 403 outside the jurisdiction
-//!     let entry = who.audit("key_point.create", Outcome::Ok); // record in the write's transaction
+//! // http/point_writes.rs: a write inside the jurisdiction, audited in its own transaction.
+//! async fn create(State(state): State<AppState>, who: Principal, ..) -> Result<Response> {
+//!     who.require_within(&state.pool, lon, lat).await?;       // 403 outside the jurisdiction
+//!     let entry = who.audit("key_point.create", Outcome::Ok); // written with the row
 //! }
 //! ```
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -13,9 +13,14 @@ use super::routes::Route;
 use crate::auth::Permission;
 use crate::db;
 
-/// Routes of this module: load balancers and monitors probe `/health` without credentials.
+/// Routes of this module: load balancers and monitors probe `/health` without credentials;
+/// `/metrics` is for admins only: a scraper signs in with an admin's API token
+/// (`Authorization: Bearer ...`), so the figures never reach an anonymous caller.
 pub fn routes() -> Vec<Route> {
-    vec![Route::get("/health", Permission::Public, health)]
+    vec![
+        Route::get("/health", Permission::Public, health),
+        Route::get("/metrics", Permission::Admin, metrics),
+    ]
 }
 
 /// 200 with the versions while the database answers; 503 with a reason while it does not. The
@@ -42,4 +47,14 @@ async fn health(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// `GET /metrics`.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut out = String::new();
+    state.metrics.render_requests(&mut out);
+    let (size, idle, max) =
+        (state.pool.size(), state.pool.num_idle(), state.pool.options().get_max_connections());
+    super::metrics::render_database(&mut out, size, idle, max, super::error::database_errors());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }

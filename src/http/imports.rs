@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::extract::Path;
 use super::gate::Principal;
-use super::key_points::Path;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;

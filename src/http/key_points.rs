@@ -8,11 +8,12 @@
 //! write is audited with its before and after values, in the write's own transaction. The
 //! layers (`/api/v1/collections/key_points/...`) serve the lists and maps.
 
-use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::extract::Path;
 use super::gate::Principal;
 use super::point_writes::{PointTable, archive, create, not_found, point_table_sql, update};
 use super::routes::Route;
@@ -35,14 +36,6 @@ pub fn routes() -> Vec<Route> {
         Route::get("/api/v1/key-points/{id}/history", Permission::ReadRestricted, history),
     ]
 }
-
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub(super) struct Json<T>(pub T);
-
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
-pub(super) struct Path<T>(pub T);
 
 use crate::db::key_points::STATUSES;
 

@@ -1,35 +1,20 @@
-//! `GET /metrics` in the Prometheus text format (version 0.0.4): requests and latencies by route,
-//! the connection pool, and database failures. Admins only: a scraper signs in with an admin's
-//! API token (`Authorization: Bearer ...`), so the figures never reach an anonymous caller.
+//! The figures of `GET /metrics` (served by `health`) in the Prometheus text format (version
+//! 0.0.4): requests and latencies by route, the connection pool, and database failures.
 //!
 //! Routes are labelled by their declared path (`/api/v1/collections/{id}/items`), never by the
 //! URL a client sent, so the number of series is bounded by the route table.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use super::routes::Route;
-use super::{AppState, Result};
-use crate::auth::Permission;
+use axum::response::Response;
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
-
-/// Requests whose database was unreachable or failed (503 and 500 answers that came from it).
-static DATABASE_ERRORS: AtomicU64 = AtomicU64::new(0);
-
-/// Counts a database failure; called where the error becomes a response.
-pub fn database_error() {
-    DATABASE_ERRORS.fetch_add(1, Ordering::Relaxed);
-}
 
 #[derive(Debug, Default, Clone)]
 struct Series {
@@ -58,7 +43,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of the request figures.
-    fn render_requests(&self, out: &mut String) {
+    pub fn render_requests(&self, out: &mut String) {
         let requests = self.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         out.push_str("# HELP antq_http_requests_total Requests answered, by method, route and status.\n");
         out.push_str("# TYPE antq_http_requests_total counter\n");
@@ -102,26 +87,17 @@ impl Metrics {
 }
 
 /// Middleware: times every request to a declared route.
-pub async fn measure(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
     let response = next.run(request).await;
-    state.metrics.record(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    metrics.record(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }
 
-/// Routes of this module.
-pub fn routes() -> Vec<Route> {
-    vec![Route::get("/metrics", Permission::Admin, metrics)]
-}
-
-/// `GET /metrics`.
-async fn metrics(State(state): State<AppState>) -> Result<Response> {
-    let mut out = String::new();
-    state.metrics.render_requests(&mut out);
-    let (size, idle, max) =
-        (state.pool.size(), state.pool.num_idle(), state.pool.options().get_max_connections());
+/// The pool's and the database's figures, after the requests' (`GET /metrics`).
+pub fn render_database(out: &mut String, size: u32, idle: usize, max: u32, database_errors: u64) {
     let in_use = u64::from(size).saturating_sub(idle as u64);
     let _ = write!(
         out,
@@ -134,8 +110,6 @@ async fn metrics(State(state): State<AppState>) -> Result<Response> {
          antq_db_pool_max_connections {max}\n\
          # HELP antq_database_errors_total Requests that failed because the database was unreachable or failed.\n\
          # TYPE antq_database_errors_total counter\n\
-         antq_database_errors_total {}\n",
-        DATABASE_ERRORS.load(Ordering::Relaxed)
+         antq_database_errors_total {database_errors}\n"
     );
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
 }

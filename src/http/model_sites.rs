@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::key_points::Path;
+use super::extract::Path;
 use super::point_writes::{PointTable, archive, create, not_found, point_table_sql, update};
 use super::routes::Route;
 use super::writes;

@@ -1,53 +1,23 @@
 //! OGC API – Features Part 1 (Core, GeoJSON) over the layer registry: landing page,
-//! conformance, collections, queryables, items and single items.
-
-use std::fmt::Write as _;
+//! conformance, collections and queryables (the items are in `items`).
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value as Json_, json};
 
-use super::cache::{self, Visibility};
+use super::access::{readable, scope, visibility};
+use super::cache;
 use super::gate::Principal;
+use super::items::GEOJSON;
+use super::links::base_url;
 use super::routes::Route;
-use super::{ApiError, AppState, Result};
+use super::{AppState, Result};
 use crate::auth::Permission;
-use crate::layers::params::{self, Crs, Filters};
-use crate::layers::query::{self, FeatureShape, Page};
-use crate::layers::{self, LAYERS, Layer, ParamKind, ReadScope, Sensitivity};
-
-/// Largest page; a larger `limit` is served as this (OGC: not an error).
-pub const MAX_LIMIT: u64 = 10_000;
-const DEFAULT_LIMIT: u64 = 100;
-const ITEM_PARAMS: [&str; 7] = ["f", "limit", "offset", "properties", "sortby", "precision", "zoom"];
-const GEOJSON: &str = "application/geo+json";
-
-/// The request's own origin, for absolute links (GIS clients follow them).
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) == Some("https");
-    format!("{}://{host}/api/v1", if https { "https" } else { "http" })
-}
-
-/// `pairs` as a query string with its leading `?`, or nothing when there are none.
-pub fn query_string<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
-    let encoded: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
-    match serde_urlencoded::to_string(&encoded) {
-        Ok(qs) if !qs.is_empty() => format!("?{qs}"),
-        _ => String::new(),
-    }
-}
-
-/// Splits a raw query string into pairs.
-///
-/// # Errors
-/// The query string is not `application/x-www-form-urlencoded`.
-pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>> {
-    serde_urlencoded::from_str(raw.unwrap_or_default())
-        .map_err(|e| ApiError::BadRequest(format!("the query string cannot be read: {e}")))
-}
+use crate::layers::query;
+use crate::layers::{self, LAYERS, Layer, ParamKind, ReadScope};
+use crate::spatial::Crs;
 
 /// Routes of this module. Each collection route admits every reader at the gate
 /// (`ReadPublic`); the handler then checks the collection's own sensitivity.
@@ -58,53 +28,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/api/v1/collections", Permission::ReadPublic, collections),
         Route::get("/api/v1/collections/{id}", Permission::ReadPublic, collection),
         Route::get("/api/v1/collections/{id}/queryables", Permission::ReadPublic, queryables),
-        Route::get("/api/v1/collections/{id}/items", Permission::ReadPublic, items),
-        Route::get("/api/v1/collections/{id}/items/{fid}", Permission::ReadPublic, item),
     ]
-}
-
-/// What `who` may read of the layers. The jurisdiction (a geometry) is looked up only when
-/// `layer` is restricted, the one kind of layer it bounds.
-///
-/// # Errors
-/// The database fails.
-pub async fn scope(who: &Principal, state: &AppState, layer: Option<&Layer>) -> Result<ReadScope> {
-    let mut scope = ReadScope {
-        public: who.has(Permission::ReadPublic),
-        internal: who.has(Permission::ReadInternal),
-        restricted: who.has(Permission::ReadRestricted),
-        patrols: who.has(Permission::ReadPatrols),
-        analyse: who.has(Permission::Analyse),
-        jurisdiction: None,
-    };
-    if layer.is_some_and(|l| matches!(l.sensitivity, Sensitivity::Restricted | Sensitivity::Analysis)) {
-        scope.jurisdiction = who.jurisdiction_filter(&state.pool).await?;
-    }
-    Ok(scope)
-}
-
-/// The layer `id` and the caller's scope on it, if it exists and the caller may read it. An
-/// unreadable layer is forbidden, not hidden: the registry is public code.
-///
-/// # Errors
-/// Unknown or forbidden collection; the database fails.
-pub async fn readable(who: &Principal, state: &AppState, id: &str) -> Result<(&'static Layer, ReadScope)> {
-    let layer = layers::find(id).ok_or_else(|| ApiError::NotFound(format!("collection '{id}'")))?;
-    let scope = scope(who, state, Some(layer)).await?;
-    if scope.may_read(layer) {
-        Ok((layer, scope))
-    } else {
-        Err(ApiError::Forbidden(format!("your role may not read collection '{id}'")))
-    }
-}
-
-/// How a layer's responses may be cached.
-pub fn visibility(layer: &Layer) -> Visibility {
-    if layer.sensitivity == Sensitivity::Public { Visibility::Public } else { Visibility::Private }
-}
-
-fn bad(e: params::ParamError) -> ApiError {
-    ApiError::BadRequest(e.0)
 }
 
 /// `GET /api/v1`: the landing page.
@@ -271,173 +195,4 @@ pub async fn queryables(
         "additionalProperties": false,
     });
     Ok(cache::respond(&headers, body.to_string().into_bytes(), "application/schema+json", visibility(layer)))
-}
-
-fn parse_page(layer: &'static Layer, rest: &[(&str, &str)]) -> Result<Page> {
-    let mut page = Page {
-        limit: DEFAULT_LIMIT,
-        offset: 0,
-        shape: FeatureShape { properties: None, precision: 6, simplify: None },
-        sortby: Vec::new(),
-    };
-    let property = |name: &str, param: &str| {
-        layer.property(name).map(|p| p.name).ok_or_else(|| {
-            ApiError::BadRequest(format!("{param}: collection '{}' has no property '{name}'", layer.id))
-        })
-    };
-    for &(key, value) in rest {
-        match key {
-            "f" if matches!(value, "json" | "geojson") => {}
-            "f" => {
-                return Err(ApiError::BadRequest(format!("f: '{value}' is not served here; use f=geojson")));
-            }
-            "limit" => {
-                page.limit = params::parse_count("limit", value, 1, u64::MAX).map_err(bad)?.min(MAX_LIMIT);
-            }
-            "offset" => page.offset = params::parse_count("offset", value, 0, 1_000_000_000).map_err(bad)?,
-            "precision" => {
-                page.shape.precision =
-                    u8::try_from(params::parse_count("precision", value, 0, 15).map_err(bad)?).unwrap_or(15);
-            }
-            "zoom" => {
-                let z = params::parse_count("zoom", value, 0, 24).map_err(bad)?;
-                // Half a pixel of a 256-pixel tile at that zoom, in degrees.
-                page.shape.simplify = Some(360.0 / (256.0 * 2f64.powi(i32::try_from(z).unwrap_or(24))) / 2.0);
-            }
-            "properties" => {
-                let names = value.split(',').filter(|s| !s.is_empty()).map(|n| property(n, "properties"));
-                page.shape.properties = Some(names.collect::<Result<_>>()?);
-            }
-            "sortby" => {
-                for term in value.split(',').filter(|s| !s.is_empty()) {
-                    let (name, desc) = match term.as_bytes()[0] {
-                        b'-' => (&term[1..], true),
-                        b'+' => (&term[1..], false),
-                        _ => (term, false),
-                    };
-                    page.sortby.push((property(name, "sortby")?, desc));
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(page)
-}
-
-/// `GET /api/v1/collections/{id}/items`.
-pub async fn items(
-    State(state): State<AppState>,
-    who: Principal,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
-    let pairs = pairs(raw.as_deref())?;
-    let mut parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
-    let page = parse_page(layer, &parsed.rest)?;
-    layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
-    let filters: &Filters = &parsed.filters;
-    let (matched, features) = tokio::try_join!(
-        query::count(state.layer_pool(layer), layer, filters, &scope),
-        query::items(state.layer_pool(layer), layer, filters, &scope, &page),
-    )?;
-    let matched = u64::try_from(matched).unwrap_or(0);
-    let returned = features.len() as u64;
-
-    let base = base_url(&headers);
-    let link = |rel: &str, offset: Option<u64>| {
-        let mut q: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "offset").cloned().collect();
-        if let Some(o) = offset.filter(|o| *o > 0) {
-            q.push(("offset".into(), o.to_string()));
-        }
-        json!({"href": format!("{base}/collections/{id}/items{}", query_string(&q)), "rel": rel, "type": GEOJSON})
-    };
-    let mut links = vec![link("self", Some(page.offset))];
-    if page.offset + returned < matched {
-        links.push(link("next", Some(page.offset + returned)));
-    }
-    if page.offset > 0 {
-        links.push(link("prev", Some(page.offset.saturating_sub(page.limit))));
-    }
-    links.push(
-        json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}),
-    );
-    // The same features, every page of them, as files (with the same filters).
-    let filters: Vec<&(String, String)> =
-        pairs.iter().filter(|(k, _)| !ITEM_PARAMS.contains(&k.as_str())).collect();
-    for (f, media) in [("csv", "text/csv"), ("kml", "application/vnd.google-earth.kml+xml")] {
-        let mut q = vec![("f", f)];
-        q.extend(filters.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        links.push(
-            json!({"href": format!("{base}/collections/{id}/export{}", query_string(&q)), "rel": "alternate", "type": media,
-                          "title": format!("{} ({f}, all pages)", layer.title_vi)}),
-        );
-    }
-
-    // The features are already GeoJSON text from PostGIS: splice, do not re-parse.
-    let mut body = String::with_capacity(features.iter().map(String::len).sum::<usize>() + 512);
-    body.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
-    body.push_str(&features.join(","));
-    let _ = write!(
-        body,
-        "],\"numberMatched\":{matched},\"numberReturned\":{returned},\"links\":{}",
-        Json_::Array(links)
-    );
-    // The generation time is left out of the entity tag: the same data gives the same tag.
-    let tag = cache::etag(body.as_bytes());
-    let _ = write!(body, ",\"timeStamp\":\"{}\"}}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
-    Ok(cache::respond_tagged(&headers, &tag, body.into_bytes(), GEOJSON, visibility(layer)))
-}
-
-/// `GET /api/v1/collections/{id}/items/{fid}`.
-pub async fn item(
-    State(state): State<AppState>,
-    who: Principal,
-    Path((id, fid)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
-    let pairs = pairs(raw.as_deref())?;
-    let mut parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
-    if !parsed.filters.properties.is_empty()
-        || parsed.filters.bbox.is_some()
-        || parsed.filters.datetime.is_some()
-    {
-        return Err(ApiError::BadRequest(
-            "a single feature takes only as_of, the collection's parameters, f, properties and precision"
-                .into(),
-        ));
-    }
-    let page = parse_page(layer, &parsed.rest)?;
-    layers::analysis::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
-    let not_found = || ApiError::NotFound(format!("feature '{fid}' in collection '{id}'"));
-    let fid_num: i64 = fid.parse().map_err(|_| not_found())?;
-    // Key points are edited with If-Match: their tag is the row's version, as the write API
-    // sends it, so a client may read here and PATCH. It is read before the feature: should an
-    // edit fall in between, the tag is older than the body and the PATCH gets a 412, never a
-    // silent overwrite.
-    let version = if layer.id == "key_points" {
-        crate::db::key_points::version(state.layer_pool(layer), fid_num).await?
-    } else {
-        None
-    };
-    let feature = query::item(state.layer_pool(layer), layer, fid_num, &parsed.filters, &scope, &page.shape)
-        .await?
-        .ok_or_else(not_found)?;
-    let base = base_url(&headers);
-    let mut value: Json_ = serde_json::from_str(&feature).map_err(|e| ApiError::Internal(e.into()))?;
-    value["links"] = json!([
-        {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": GEOJSON},
-        {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"},
-    ]);
-    let body = value.to_string().into_bytes();
-    match version {
-        Some(v) => {
-            let tag = format!("\"{v}\"");
-            Ok(cache::respond_tagged(&headers, &tag, body, GEOJSON, visibility(layer)))
-        }
-        None => Ok(cache::respond(&headers, body, GEOJSON, visibility(layer))),
-    }
 }

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::extract::{Json, Path};
 use super::gate::Principal;
-use super::key_points::{Json, Path};
 use super::routes::Route;
 use super::writes::{self, check_editable, check_version, constraint, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};

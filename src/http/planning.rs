@@ -9,13 +9,14 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::Value;
 
+use super::extract::pairs;
 use super::gate::Principal;
-use super::ogc::pairs;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::planning::{PlanWindow, plan_coverage};
-use crate::layers::params::{ParamValue, Value as Bound};
+use crate::layers::params::ParamValue;
+use crate::layers::values::Value as Bound;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {

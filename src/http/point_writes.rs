@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::PgConnection;
 
+use super::extract::{Json, Path};
 use super::gate::Principal;
-use super::key_points::{Json, Path};
 use super::writes::{self, check_editable, check_version, constraint, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};
 

@@ -20,7 +20,7 @@ use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db;
 use crate::db::audit::{self, Outcome};
-use crate::layers::params::Interval;
+use crate::layers::values::Interval;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -70,7 +70,7 @@ impl ReportQuery {
                     );
                 }
                 "as_of" => {
-                    let date = crate::layers::params::parse_date(&value).ok_or_else(|| {
+                    let date = crate::layers::values::parse_date(&value).ok_or_else(|| {
                         ApiError::BadRequest(format!(
                             "parameter `as_of` must be a date YYYY-MM-DD, not {value:?}"
                         ))

@@ -15,6 +15,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::handler::Handler;
@@ -97,4 +98,34 @@ pub fn assemble(table: Vec<Route>) -> (axum::Router<AppState>, Arc<Permissions>)
         router = router.route(route.path, route.handler);
     }
     (router, Arc::new(Permissions(permissions)))
+}
+
+/// The route × permission table, as Markdown: README's "Permission of every route" is this
+/// output (`antq routes`), and a test fails when they differ.
+#[must_use]
+pub fn markdown_table(table: &[Route]) -> String {
+    use crate::auth::Role;
+    let mut out = String::from("| route | permission | who |\n|---|---|---|\n");
+    for route in table {
+        let p = route.permission;
+        let who = match p {
+            Permission::Public => "anyone".to_owned(),
+            Permission::ReadPublic => "every role; anonymous with `--public-layers`".to_owned(),
+            _ => Role::ALL
+                .into_iter()
+                .filter(|r| r.allows(p))
+                .map(|r| {
+                    let name = format!("{r:?}").to_lowercase();
+                    if r.is_jurisdiction_bound() && p.bounded_by_jurisdiction() {
+                        format!("{name} (J)")
+                    } else {
+                        name
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let _ = writeln!(out, "| `{} {}` | `{p:?}` | {who} |", route.method, route.path);
+    }
+    out
 }

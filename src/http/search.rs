@@ -5,13 +5,13 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 
+use super::extract::pairs;
 use super::gate::Principal;
-use super::ogc::pairs;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::search::{self, KeyPoints};
-use crate::layers::params::today;
+use crate::layers::values::today;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -30,7 +30,7 @@ async fn find(State(state): State<AppState>, who: Principal, RawQuery(raw): RawQ
                 })?;
             }
             "as_of" => {
-                as_of = crate::layers::params::parse_date(&value).ok_or_else(|| {
+                as_of = crate::layers::values::parse_date(&value).ok_or_else(|| {
                     ApiError::BadRequest(format!("as_of: '{value}' is not a date YYYY-MM-DD"))
                 })?;
             }

@@ -5,16 +5,19 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::access::{readable, visibility};
 use super::cache;
+use super::extract::pairs;
 use super::gate::Principal;
-use super::ogc::{base_url, pairs, query_string, readable, visibility};
+use super::links::{base_url, query_string};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::layers::params::{self, Filters};
 use crate::layers::query;
-use crate::layers::tiles::{self, MAX_ZOOM, TileCoord};
+use crate::layers::tiles;
 use crate::layers::{Layer, PropType};
+use crate::spatial::{MAX_ZOOM, TileCoord};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 
@@ -58,7 +61,7 @@ pub async fn tile(
     let coord = TileCoord::new_checked(number("zoom", &z)?, number("column", &x)?, number("row", &y)?)
         .map_err(|e| ApiError::BadRequest(e.0))?;
     let mut filters = tile_filters(layer, &pairs(raw.as_deref())?)?;
-    crate::layers::analysis::prepare_filters(&state.pool, layer, &mut filters).await?;
+    crate::layers::analysis_runs::prepare_filters(&state.pool, layer, &mut filters).await?;
     match tiles::tile(state.layer_pool(layer), layer, coord, &filters, &scope).await? {
         Some(bytes) => Ok(cache::respond(&headers, bytes, MVT, visibility(layer))),
         None => Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "no-cache")]).into_response()),

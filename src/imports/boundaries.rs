@@ -21,9 +21,6 @@ use super::points::Caller;
 use super::{ImportError, MAX_VERTICES, Problem};
 use crate::db::{audit, boundaries as db};
 
-/// The coordinate systems a boundary file may be in.
-pub const SRIDS: [i32; 4] = [4326, 4756, 3405, 9208];
-
 /// How to import.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -71,13 +68,8 @@ pub fn parse(bytes: &[u8], given: Option<i32>) -> Result<(Value, i32), ImportErr
         let srid = given.or(named).unwrap_or(4326);
         (collection, srid)
     };
-    if SRIDS.contains(&srid) {
-        Ok((collection, srid))
-    } else {
-        Err(ImportError::Malformed(format!(
-            "EPSG:{srid} is not supported; use one of 4326, 4756, 3405, 9208"
-        )))
-    }
+    let srid = crate::spatial::check_import_srid(srid).map_err(|e| ImportError::Malformed(e.0))?;
+    Ok((collection, srid))
 }
 
 fn vertices(geometry: &Value) -> usize {

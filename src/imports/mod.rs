@@ -4,7 +4,6 @@
 //! transaction with its audit row. The same code serves the command line and the HTTP routes.
 
 pub mod boundaries;
-pub mod cli;
 pub mod gpx;
 pub mod points;
 pub mod records;

@@ -9,9 +9,9 @@ use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 use tokio::sync::mpsc;
 
+use super::layer::{GeometryType, Layer, PropType, ReadScope};
 use super::params::Filters;
 use super::query::{FeatureShape, conditions, feature_select, start, text_expr};
-use super::{GeometryType, Layer, PropType, ReadScope};
 
 /// A chunk is sent once it holds this many bytes.
 const CHUNK: usize = 64 * 1024;

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 
 use antq_atlas::auth::Role;
 use antq_atlas::db::analysis::PointFilter;
-use antq_atlas::layers::analysis::{Analysis, Request, prepare};
+use antq_atlas::layers::analysis_runs::{Analysis, Request, prepare};
 
 use crate::support::{app, as_user, get_json, get_raw, loaded_db, token};
 

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use antq_atlas::auth::Role;
-use antq_atlas::config::DbConfig;
 use antq_atlas::db::Database;
+use antq_atlas::db::Options as DbOptions;
 use antq_atlas::db::cluster::Cluster;
 use antq_atlas::http::HttpSettings;
 use axum::Router;
@@ -63,7 +63,7 @@ async fn an_outage_under_load_gives_quick_503s_then_full_recovery_and_no_half_wr
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("pg");
     let config =
-        DbConfig { database_url: None, data_dir: dir.clone(), pool_size: 8, statement_timeout_secs: 4 };
+        DbOptions { database_url: None, data_dir: dir.clone(), pool_size: 8, statement_timeout_secs: 4 };
     let database = Database::open(&config).await.expect("open the private cluster");
     seed_small(&database.pool).await;
     let settings = HttpSettings { request_timeout: REQUEST_TIMEOUT, ..HttpSettings::default() };

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use antq_atlas::config::DbConfig;
 use antq_atlas::db::Database;
+use antq_atlas::db::Options as DbOptions;
 use antq_atlas::db::cluster::Cluster;
 use axum::http::StatusCode;
 
@@ -24,7 +24,7 @@ async fn health_is_503_while_the_cluster_is_stopped_and_200_after_it_restarts() 
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("pg");
     let config =
-        DbConfig { database_url: None, data_dir: dir.clone(), pool_size: 2, statement_timeout_secs: 25 };
+        DbOptions { database_url: None, data_dir: dir.clone(), pool_size: 2, statement_timeout_secs: 25 };
     let database = Database::open(&config).await.expect("open the private cluster");
     let app = app(database.pool.clone());
     assert_eq!(get_json(&app, "/health").await.0, StatusCode::OK);
@@ -124,7 +124,7 @@ async fn metrics_count_requests_by_declared_route_and_are_for_admins_only() {
 #[tokio::test]
 async fn a_statement_past_the_timeout_is_cancelled_and_frees_its_connection() {
     let db = test_db().await;
-    let config = DbConfig {
+    let config = DbOptions {
         database_url: Some(db.url.clone()),
         data_dir: "unused".into(),
         pool_size: 1,

@@ -4,7 +4,7 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::{body, operation, param};
+use super::parts::{body, exception, operation, param};
 use crate::http::routes::Route;
 
 fn id_param(what: &str) -> Value {
@@ -23,12 +23,11 @@ fn if_match() -> Value {
 
 /// With the answers every versioned write can give besides success.
 fn versioned(mut op: Value) -> Value {
-    op["responses"]["409"] = super::exception("archived, a taken code, or a status step not allowed");
-    op["responses"]["412"] = super::exception(
-        "If-Match is stale: sent_version, current_version and the current Feature come back",
-    );
-    op["responses"]["422"] = super::exception("a field is unknown or out of range; the description names it");
-    op["responses"]["428"] = super::exception("If-Match is missing");
+    op["responses"]["409"] = exception("archived, a taken code, or a status step not allowed");
+    op["responses"]["412"] =
+        exception("If-Match is stale: sent_version, current_version and the current Feature come back");
+    op["responses"]["422"] = exception("a field is unknown or out of range; the description names it");
+    op["responses"]["428"] = exception("If-Match is missing");
     op
 }
 
@@ -103,9 +102,9 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 vec![],
                 ("201", "application/json", "inserted, first_id, last_id"),
             );
-            op["responses"]["413"] = super::exception("the body is over the limit (named)");
+            op["responses"]["413"] = exception("the body is over the limit (named)");
             op["responses"]["422"] =
-                super::exception("errors: every bad record (index, id, field, reason); nothing written");
+                exception("errors: every bad record (index, id, field, reason); nothing written");
             op["requestBody"] = json!({ "required": true, "content": {
                 "text/csv": { "schema": { "type": "string" } },
                 "application/geo+json": { "schema": { "type": "object" } } } });
@@ -141,7 +140,7 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 ],
                 ("201", "application/json", "the report (200 on a dry run)"),
             );
-            op["responses"]["422"] = super::exception("errors: every refused feature; nothing written");
+            op["responses"]["422"] = exception("errors: every refused feature; nothing written");
             op["requestBody"] = json!({ "required": true, "content": { "application/geo+json": { "schema": { "type": "object" } } } });
             op
         }
@@ -176,8 +175,8 @@ fn tracks_operation(p: crate::auth::Permission, what: &str) -> Value {
     );
     op["responses"]["200"] = json!({ "description": "dry run: the tracks as a FeatureCollection",
         "content": { "application/geo+json": { "schema": { "type": "object" } } } });
-    op["responses"]["413"] = super::exception("the body is over the limit (named)");
-    op["responses"]["422"] = super::exception("errors: every bad point or segment");
+    op["responses"]["413"] = exception("the body is over the limit (named)");
+    op["responses"]["422"] = exception("errors: every bad point or segment");
     op["requestBody"] =
         json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
     op

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use super::super::params::ParamError;
+use crate::layers::values::ParamError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Tok {

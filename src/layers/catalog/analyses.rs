@@ -1,13 +1,13 @@
-//! The analysis layers of the registry (`catalog.rs` lists them). Their sources read one stored
-//! run, `{run}`, which `analysis::prepare_filters` computes or finds for the request's parameters
+//! The analysis layers of the registry (`catalog/mod.rs` lists them). Their sources read one stored
+//! run, `{run}`, which `analysis_runs::prepare_filters` computes or finds for the request's parameters
 //! before the generic machinery (items, tiles, exports) runs the query; `$1`, the "as of" date,
 //! is part of the run's parameters (the province boundary) and not read again here.
 
-use super::GeometryType::MultiPolygon;
-use super::PropType::{Integer, Number, Text};
-use super::Sensitivity::Analysis;
-use super::catalog::{KEY_POINT_CATEGORIES, prop};
-use super::{Layer, Param, ParamKind, Style};
+use super::shared::{KEY_POINT_CATEGORIES, prop};
+use crate::layers::layer::GeometryType::MultiPolygon;
+use crate::layers::layer::PropType::{Integer, Number, Text};
+use crate::layers::layer::Sensitivity::Analysis;
+use crate::layers::layer::{Layer, Param, ParamKind, Style};
 
 const CELL: Param = Param {
     name: "cell",

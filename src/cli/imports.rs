@@ -2,15 +2,60 @@
 //! jurisdiction, no feature limit) and is audited as `cli:<OS user>`.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use clap::Subcommand;
 use sqlx::PgPool;
 
-use super::ImportError;
-use super::points::{self, Caller};
-use crate::config::ImportAction;
 use crate::db::audit::{Entry, Outcome};
+use crate::imports::points::{self, Caller, PointLayer};
+use crate::imports::{ImportError, boundaries, tracks};
+
+/// `antq import ...`: all or nothing; a refused file lists every bad record and writes nothing.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportAction {
+    /// Points from CSV (`code,category,observed_at,lon,lat,description,...`) or GeoJSON.
+    Points {
+        /// The file (`.csv`, `.geojson` or `.json`).
+        file: PathBuf,
+        /// The layer the points go to.
+        #[arg(long, value_enum)]
+        layer: PointLayer,
+    },
+    /// A GPX file's tracks (each segment one track) into a patrol.
+    Gpx {
+        /// The `.gpx` file.
+        file: PathBuf,
+        /// The patrol's id.
+        #[arg(long)]
+        patrol: i64,
+    },
+    /// Administrative boundaries (GeoJSON) as new versions of the units of one level.
+    Boundaries {
+        /// The `.geojson` file.
+        file: PathBuf,
+        /// The level of every unit in the file.
+        #[arg(long, value_parser = ["district", "commune", "village"])]
+        level: String,
+        /// The first day of the new versions (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: chrono::NaiveDate,
+        /// The file's EPSG code (4326, 4756, 3405, 9208); default: its `crs` member, else 4326.
+        #[arg(long)]
+        srid: Option<i32>,
+        /// Repair invalid geometry (the area change is reported) instead of refusing it.
+        #[arg(long)]
+        make_valid: bool,
+        /// Report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overlaps, gaps and parts outside the parent smaller than this (km²) are not reported.
+        #[arg(long, default_value_t = 0.01)]
+        threshold_km2: f64,
+    },
+}
 
 fn operator() -> Entry {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
@@ -55,8 +100,7 @@ pub async fn run(pool: &PgPool, what: ImportAction) -> anyhow::Result<()> {
         ImportAction::Gpx { file, patrol } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let caller = Caller { entry: operator(), jurisdiction: None };
-            let after =
-                super::tracks::upload(pool, patrol, &bytes, &caller).await.map_err(|e| explain(&e))?;
+            let after = tracks::upload(pool, patrol, &bytes, &caller).await.map_err(|e| explain(&e))?;
             println!(
                 "patrol {} now has {} tracks, {} m recorded from {} to {} ({:.2} s)",
                 after["code"].as_str().unwrap_or_default(),
@@ -70,10 +114,9 @@ pub async fn run(pool: &PgPool, what: ImportAction) -> anyhow::Result<()> {
         ImportAction::Boundaries { file, level, valid_from, srid, make_valid, dry_run, threshold_km2 } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let caller = Caller { entry: operator(), jurisdiction: None };
-            let options =
-                super::boundaries::Options { level, valid_from, srid, make_valid, dry_run, threshold_km2 };
+            let options = boundaries::Options { level, valid_from, srid, make_valid, dry_run, threshold_km2 };
             let report =
-                super::boundaries::import(pool, &bytes, &options, &caller).await.map_err(|e| explain(&e))?;
+                boundaries::import(pool, &bytes, &options, &caller).await.map_err(|e| explain(&e))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!(
                 "{} in {:.2} s",

@@ -9,8 +9,9 @@
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, NaiveTime, Utc};
 use sqlx::PgPool;
 
-use super::Layer;
-use super::params::{Filters, Interval, ParamError, today};
+use super::layer::Layer;
+use super::params::Filters;
+use super::values::{Interval, ParamError, today};
 use crate::analysis::{self, gistar, kde, trend};
 use crate::db::analysis::{self as db, CellResults, GridCell, PointFilter, RunHeader};
 
@@ -122,7 +123,7 @@ pub fn months(window: Interval, now: DateTime<Utc>) -> Result<(Interval, Vec<i32
     Ok((Interval { start: Some(start), end: Some(end) }, (first..=last).collect()))
 }
 
-/// The analysis an analysis layer's source reads, by layer id (`catalog_analysis.rs`).
+/// The analysis an analysis layer's source reads, by layer id (`catalog/analyses.rs`).
 #[must_use]
 pub fn analysis_of(layer: &Layer) -> Option<Analysis> {
     match layer.id {

@@ -10,6 +10,9 @@
 //! PostgreSQL refuses to run as root, so when `antq` runs as root (CI, many servers) the cluster's
 //! processes run as the unprivileged `postgres` system user, which owns the directory.
 
+mod binaries;
+mod error;
+
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -21,68 +24,16 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use nix::unistd::{Gid, Uid, User};
+
+pub use binaries::find_bindir;
+pub use error::{ClusterError, Result};
+use error::{MAX_SOCKET_PATH, io_err};
 use sqlx::postgres::PgConnectOptions;
 
 /// The superuser created by `initdb` and used over the socket.
 pub const SUPERUSER: &str = "postgres";
 /// Port number in the socket's name (`.s.PGSQL.<port>`); no TCP port is ever opened.
 pub(super) const PORT: u16 = 5432;
-/// `sun_path` holds 108 bytes including the final NUL.
-const MAX_SOCKET_PATH: usize = 107;
-
-/// What can go wrong with the private cluster, each with the remedy a person needs.
-#[derive(Debug, thiserror::Error)]
-pub enum ClusterError {
-    /// initdb / pg_ctl could not be found.
-    #[error(
-        "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them with \
-         `apt-get install -y postgresql-15 postgresql-15-postgis-3` (as root), set \
-         ANTQ_PG_BINDIR to their directory, or set DATABASE_URL to a server of yours"
-    )]
-    NoBinaries,
-    /// Running as root but there is no unprivileged user to run PostgreSQL as.
-    #[error(
-        "antq runs as root and PostgreSQL refuses to: the cluster runs as the `postgres` system \
-         user, which does not exist here. Install PostgreSQL (`apt-get install -y postgresql-15`) \
-         or run antq as an unprivileged user"
-    )]
-    NoPostgresUser,
-    /// The socket path would not fit in `sun_path`.
-    #[error(
-        "the data directory {0} is too long for a Unix socket path (at most {MAX_SOCKET_PATH} \
-         bytes with `/.s.PGSQL.5432`): choose a shorter --data-dir"
-    )]
-    PathTooLong(PathBuf),
-    /// A file-system operation failed.
-    #[error("{what} {path}: {source}")]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// On which path.
-        path: PathBuf,
-        /// The cause.
-        source: io::Error,
-    },
-    /// A PostgreSQL program exited with an error.
-    #[error("{program} failed ({status}); see {log}:\n{output}")]
-    Program {
-        /// initdb or pg_ctl.
-        program: String,
-        /// Its exit status.
-        status: String,
-        /// What it printed.
-        output: String,
-        /// The server log, where the reason usually is.
-        log: PathBuf,
-    },
-}
-
-pub(super) type Result<T, E = ClusterError> = std::result::Result<T, E>;
-
-fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClusterError {
-    let path = path.to_path_buf();
-    move |source| ClusterError::Io { what, path, source }
-}
 
 /// A private cluster under one data directory.
 #[derive(Debug)]
@@ -396,35 +347,4 @@ enum Postmaster {
     Running,
     Stale,
     Stopped,
-}
-
-/// The directory of `initdb` and `pg_ctl` (and `pg_dump`, `pg_restore`, `pg_basebackup`): `ANTQ_PG_BINDIR`,
-/// then `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin` (Debian installs server
-/// binaries there, off the PATH).
-#[must_use]
-pub fn find_bindir() -> Option<PathBuf> {
-    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(dir) = std::env::var_os("ANTQ_PG_BINDIR").map(PathBuf::from) {
-        return has_server(&dir).then_some(dir);
-    }
-    let from_pg_config = Command::new("pg_config")
-        .arg("--bindir")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    if let Some(dir) = from_pg_config.filter(|d| has_server(d)) {
-        return Some(dir);
-    }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| {
-            let e = e.ok()?;
-            let version = e.file_name().to_str()?.parse().ok()?;
-            Some((version, e.path().join("bin")))
-        })
-        .filter(|(_, dir)| has_server(dir))
-        .collect();
-    versions.sort();
-    versions.pop().map(|(_, dir)| dir)
 }

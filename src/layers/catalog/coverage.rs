@@ -2,11 +2,11 @@
 //! Their sources call the SQL functions of migration 0013, which the commune reports share, so
 //! a figure on the map and in a report is computed once.
 
-use super::GeometryType::{LineString, MultiPolygon, Point};
-use super::PropType::{Date, Integer, Number, Text, Timestamp};
-use super::Sensitivity::Analysis;
-use super::catalog::{KEY_POINT_CATEGORIES, prop};
-use super::{Layer, Param, ParamKind, Style};
+use super::shared::{KEY_POINT_CATEGORIES, prop};
+use crate::layers::layer::GeometryType::{LineString, MultiPolygon, Point};
+use crate::layers::layer::PropType::{Date, Integer, Number, Text, Timestamp};
+use crate::layers::layer::Sensitivity::Analysis;
+use crate::layers::layer::{Layer, Param, ParamKind, Style};
 
 const fn style(color: &'static str, fill: Option<&'static str>, category: Option<&'static str>) -> Style {
     Style { color, fill, category_property: category, cluster: false, visible: false }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use antq_atlas::auth::Role;
-use antq_atlas::config::DbConfig;
 use antq_atlas::db::Database;
+use antq_atlas::db::Options as DbOptions;
 use antq_atlas::db::cluster::Cluster;
 use antq_atlas::db::replicas::ReadPools;
 use antq_atlas::http::{AppState, HttpSettings};
@@ -60,7 +60,7 @@ async fn on_standby(standby: &Cluster, sql: &'static str) {
 #[tokio::test]
 async fn reads_go_to_a_streaming_standby_writes_to_the_primary_and_reads_fall_back_when_it_stops() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let config = DbConfig {
+    let config = DbOptions {
         database_url: None,
         data_dir: tmp.path().join("primary"),
         pool_size: 4,

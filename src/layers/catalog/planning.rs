@@ -3,11 +3,11 @@
 //! 0022, which `GET /api/v1/analysis/plan-coverage` shares, so the map, the exports and the API
 //! give one answer.
 
-use super::GeometryType::LineString;
-use super::PropType::{Boolean, Integer, Number, Text, Timestamp};
-use super::Sensitivity::Analysis;
-use super::catalog::prop;
-use super::{Layer, Param, ParamKind, Style};
+use super::shared::prop;
+use crate::layers::layer::GeometryType::LineString;
+use crate::layers::layer::PropType::{Boolean, Integer, Number, Text, Timestamp};
+use crate::layers::layer::Sensitivity::Analysis;
+use crate::layers::layer::{Layer, Param, ParamKind, Style};
 
 /// The first day of the planning window.
 pub const FROM: Param = Param {

@@ -4,15 +4,33 @@
 //! run PySAL esda on exactly the same input.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use clap::Args;
 use sqlx::PgPool;
 
 use crate::analysis::{self, gistar};
-use crate::config::BenchHotspots;
 use crate::db::analysis::PointFilter;
-use crate::layers::analysis::{Analysis, Request, grid_counts, prepare};
+use crate::layers::analysis_runs::{Analysis, Request, grid_counts, prepare};
+
+/// `antq bench-hotspots`: see `bench/hotspots.sh`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchHotspots {
+    /// Hexagon edge, m.
+    #[arg(long, env = "ANTQ_BENCH_CELL")]
+    pub cell: f64,
+    /// The province boundary's date (YYYY-MM-DD).
+    #[arg(long, env = "ANTQ_BENCH_AS_OF", default_value = "2020-06-30")]
+    pub as_of: chrono::NaiveDate,
+    /// Repetitions of each timing; the median is reported.
+    #[arg(long, env = "ANTQ_BENCH_REPEAT", default_value_t = 5)]
+    pub repeat: usize,
+    /// Directory for the counts, weights and z-scores compared with esda.
+    #[arg(long, env = "ANTQ_BENCH_OUT")]
+    pub out: PathBuf,
+}
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
@@ -33,7 +51,7 @@ pub async fn hotspots(pool: &PgPool, bench: &BenchHotspots) -> anyhow::Result<()
     let mut layer = Vec::new();
     for _ in 0..repeat {
         // Forget stored runs, so that each repetition computes the layer as a first request does.
-        sqlx::query("delete from analysis_runs").execute(pool).await?;
+        crate::db::analysis::forget_runs(pool).await?;
         let started = Instant::now();
         prepare(pool, Analysis::HotSpots, &req).await?;
         layer.push(started.elapsed());

@@ -3,11 +3,62 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
+use clap::Subcommand;
 use sqlx::PgPool;
 
 use crate::auth::accounts;
-use crate::config::{TokenAction, UserAction};
-use crate::db::{credentials, users};
+use crate::db::credentials;
+use crate::db::users::{self, Role};
+
+/// `antq user ...`
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserAction {
+    /// Create a user; the password is read from standard input (one line), never an argument.
+    Add {
+        /// Sign-in name: 2-64 of A-Z a-z 0-9 . _ -
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Admin unit codes (province, district, commune) the user's restricted reads and
+        /// writes are limited to (editor, patrol).
+        #[arg(long, value_delimiter = ',')]
+        jurisdiction: Vec<String>,
+        /// A patrol user's own unit (border-guard post or police unit code).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// List users with role, jurisdiction and state.
+    List,
+    /// Disable a user: sessions end, tokens stop working, sign-in is refused.
+    Disable {
+        /// Sign-in name.
+        name: String,
+    },
+}
+
+/// `antq token ...`
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token for a user and print it (only now: it is stored hashed).
+    Create {
+        /// The user the token acts as.
+        name: String,
+        /// How long it works: e.g. 12h, 90d, 2w, or never.
+        #[arg(long, default_value = "90d", value_parser = accounts::parse_validity)]
+        expires_in: accounts::Validity,
+        /// A label to recognise it by (the client or script using it).
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+    /// List tokens (ids, users, labels, expiry; never the secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (from `create` or `list`).
+        id: i64,
+    },
+}
 
 /// Runs `antq user ...`.
 ///

@@ -1,0 +1,67 @@
+//! SQL text with its bound values: the one way the layer machinery and CQL2 compose a query.
+//!
+//! The text is composed from the registry's identifiers and `$n` placeholders only; every value
+//! from a request is bound. That is why these are runtime queries (`AssertSqlSafe`): the text
+//! varies with which filters are present, never with what a client typed.
+
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, Postgres};
+
+use super::layer::PropType;
+use super::values::Value;
+
+/// SQL text with its bound values, numbered in order.
+#[derive(Debug, Default)]
+pub struct Sql {
+    /// The text.
+    pub text: String,
+    /// The layer's source with its parameters bound (see `query::start`).
+    pub source: String,
+    pub(super) binds: Vec<Value>,
+}
+
+impl Sql {
+    /// Binds `value` and returns its placeholder.
+    pub fn bind(&mut self, value: Value) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    /// How many values are bound so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.binds.len()
+    }
+
+    /// Whether no value is bound yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.binds.is_empty()
+    }
+
+    /// The query, with every value bound.
+    pub fn query(&self) -> Query<'static, Postgres, PgArguments> {
+        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
+        for v in &self.binds {
+            q = match v {
+                Value::Text(s) => q.bind(s.clone()),
+                Value::Int(n) => q.bind(*n),
+                Value::Num(n) => q.bind(*n),
+                Value::Bool(b) => q.bind(*b),
+                Value::Date(d) => q.bind(*d),
+                Value::Time(t) => q.bind(*t),
+                Value::Bytes(b) => q.bind(b.clone()),
+                Value::Null(ty) => match ty {
+                    PropType::Text => q.bind(None::<String>),
+                    PropType::Integer => q.bind(None::<i64>),
+                    PropType::Number => q.bind(None::<f64>),
+                    PropType::Boolean => q.bind(None::<bool>),
+                    PropType::Date => q.bind(None::<chrono::NaiveDate>),
+                    PropType::Timestamp => q.bind(None::<chrono::DateTime<chrono::Utc>>),
+                },
+            };
+        }
+        q
+    }
+}
