@@ -25,5 +25,6 @@ mod search;
 mod security;
 mod shapefiles;
 mod support;
+mod tiles;
 mod tracks;
 mod writes;
