@@ -1,24 +1,22 @@
 #!/usr/bin/env python3
-"""Writes the fixed request lists of bench/layers.sh (seeded, so every run asks the same):
-tiles z6-z14 over four layers, item pages by bbox, and single items, each for this service and
-for the reference server (martin for tiles, tipg for items)."""
+"""Writes the fixed request lists of bench/layers.sh (seeded, so every run asks the same).
+
+  tiles.txt      1,000 tiles z8-z14 whose centre falls inside Lao Cai's bounding box, one
+                 "i z x y" a line: every layer is asked the same tiles, by every server and by
+                 pgbench (which reads them from the table bench_tiles)
+  lowzoom.txt    every tile z8-z10 over the province's bounding box (the planner's first look)
+  boxes.txt      200 item boxes of 0.1 degree, "i x0 y0 x1 y1"
+  ids.txt        200 key point ids, "i id"
+
+Usage: make_paths.py OUT_DIR MIN_ID MAX_ID
+"""
 import math
 import random
 import sys
-import urllib.parse
 
-out = sys.argv[1]
-max_id = int(sys.argv[2])
+out, min_id, max_id = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(20201231)
 LAO_CAI = (103.53, 21.88, 104.63, 22.84)
-NATIONAL = (102.0, 8.5, 109.5, 23.5)
-LAYERS = [("key_points", "bench_key_points"), ("communes", "bench_communes"),
-          ("villages", "bench_villages"), ("border_segments", "bench_border")]
-
-
-def point():
-    x0, y0, x1, y1 = LAO_CAI if rng.random() < 0.6 else NATIONAL
-    return rng.uniform(x0, x1), rng.uniform(y0, y1)
 
 
 def tile(lon, lat, z):
@@ -29,40 +27,32 @@ def tile(lon, lat, z):
     return x, y
 
 
-with open(f"{out}/tiles.ours", "w") as ours, open(f"{out}/tiles.martin", "w") as martin:
-    for layer, source in LAYERS:
-        for _ in range(250):
-            z = rng.randint(6, 14)
-            x, y = tile(*point(), z)
-            ours.write(f"/api/v1/collections/{layer}/tiles/WebMercatorQuad/{z}/{y}/{x}\n")
-            martin.write(f"/{source}/{z}/{x}/{y}\n")
+def point():
+    x0, y0, x1, y1 = LAO_CAI
+    return rng.uniform(x0, x1), rng.uniform(y0, y1)
 
-with open(f"{out}/items.ours", "w") as ours, open(f"{out}/items.tipg", "w") as tipg:
-    for _ in range(200):
-        lon, lat = point()
-        bbox = f"{lon:.4f},{lat:.4f},{lon + 0.1:.4f},{lat + 0.1:.4f}"
-        ours.write(f"/api/v1/collections/key_points/items?limit=100&bbox={bbox}\n")
-        tipg.write(f"/collections/public.bench_key_points/items?limit=100&bbox={bbox}\n")
 
-with open(f"{out}/item.ours", "w") as ours, open(f"{out}/item.tipg", "w") as tipg:
-    for _ in range(200):
-        fid = rng.randint(1, max_id)
-        ours.write(f"/api/v1/collections/key_points/items/{fid}\n")
-        tipg.write(f"/collections/public.bench_key_points/items/{fid}\n")
+with open(f"{out}/tiles.txt", "w") as f:
+    for i in range(1000):
+        z = rng.randint(8, 14)
+        x, y = tile(*point(), z)
+        f.write(f"{i} {z} {x} {y}\n")
 
-# Searches as people type them: synthetic names without diacritics, prefixes, a typo, real names.
-REAL = ["ban vuoc", "Bản Vược", "bat xat ban vuoc", "y ty", "coc leu", "tp lao cai", "thanh binh", "moc 92",
-        "don bien phong", "sa pa"]
-with open(f"{out}/search.ours", "w") as ours:
+with open(f"{out}/lowzoom.txt", "w") as f:
+    i = 0
+    for z in (8, 9, 10):
+        x0, y1 = tile(LAO_CAI[0], LAO_CAI[1], z)
+        x1, y0 = tile(LAO_CAI[2], LAO_CAI[3], z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                f.write(f"{i} {z} {x} {y}\n")
+                i += 1
+
+with open(f"{out}/boxes.txt", "w") as f:
     for i in range(200):
-        kind = i % 4
-        n = rng.randint(0, 9999)
-        if kind == 0:
-            q = f"xa thu {n}"
-        elif kind == 1:
-            q = f"thon thu {n % 10} xa thu {n}"
-        elif kind == 2:
-            q = REAL[i % len(REAL)]
-        else:
-            q = f"xa thu {str(n)[:-1] or '1'}"
-        ours.write("/api/v1/search?q=" + urllib.parse.quote_plus(q) + "\n")
+        lon, lat = point()
+        f.write(f"{i} {lon:.4f} {lat:.4f} {lon + 0.1:.4f} {lat + 0.1:.4f}\n")
+
+with open(f"{out}/ids.txt", "w") as f:
+    for i in range(200):
+        f.write(f"{i} {rng.randint(min_id, max_id)}\n")
