@@ -14,6 +14,7 @@ pub mod http;
 pub mod imports;
 pub mod layers;
 pub mod spatial;
+pub mod text;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,6 +10,7 @@ use super::secret;
 use crate::db::audit::{self, Entry, Outcome};
 use crate::db::credentials::{self, Throttle};
 use crate::db::users::{self, Account};
+use crate::text::{self, Kind};
 
 /// The sign-in throttle: 5 free failures per name, 20 per address (a police station may share
 /// one), then a wait that doubles per failure up to 15 minutes.
@@ -56,10 +57,15 @@ pub async fn sign_in(
     address: Option<IpAddr>,
     idle_secs: f64,
 ) -> Result<SignedIn, SignInError> {
-    let name_key = format!("user:{}", username.to_lowercase());
+    // A name no account can have (a control character: PostgreSQL cannot even hold a NUL) is a
+    // wrong guess like any other: throttled, hashed against nothing and audited, under its
+    // escaped form, so the answer tells a prober nothing a wrong password would not.
+    let usable = text::forbidden(username, Kind::Plain).is_none();
+    let shown = text::escaped(username);
+    let name_key = format!("user:{}", shown.to_lowercase());
     let mut keys = vec![name_key.clone()];
     keys.extend(address.map(|a| format!("addr:{a}")));
-    let tried: String = username.chars().take(MAX_NAME_LEN).collect();
+    let tried: String = shown.chars().take(MAX_NAME_LEN).collect();
     let entry = |outcome, user_id, reason: &str| {
         Entry::new("auth.login", outcome)
             .with_user(user_id, Some(&tried))
@@ -74,7 +80,11 @@ pub async fn sign_in(
         return Err(SignInError::Throttled(wait.ceil() as u64));
     }
 
-    let found = if username.len() <= MAX_NAME_LEN { users::credentials(pool, username).await? } else { None };
+    let found = if usable && username.len() <= MAX_NAME_LEN {
+        users::credentials(pool, username).await?
+    } else {
+        None
+    };
     let hash = found.as_ref().map(|c| c.password_hash.clone());
     let pw = password.to_owned();
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.

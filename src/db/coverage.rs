@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};
 
-/// What effort is grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What effort is grouped by (`by=month|unit|commune`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EffortBy {
     /// Calendar month (Vietnam) of the patrol's start, `YYYY-MM`.
     Month,
@@ -15,19 +16,6 @@ pub enum EffortBy {
     Unit,
     /// Each commune its tracks enter (km and hours inside the commune).
     Commune,
-}
-
-impl EffortBy {
-    /// The name used in the query string.
-    #[must_use]
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "month" => Some(Self::Month),
-            "unit" => Some(Self::Unit),
-            "commune" => Some(Self::Commune),
-            _ => None,
-        }
-    }
 }
 
 /// One row of patrol effort.

@@ -22,6 +22,7 @@ pub mod model_sites;
 pub mod patrols;
 pub mod planning;
 pub mod point_imports;
+pub mod refusals;
 pub mod replicas;
 pub mod reports;
 pub mod search;

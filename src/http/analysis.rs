@@ -5,11 +5,11 @@
 //! of its jurisdiction.
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
-use chrono::NaiveDate;
+use axum::extract::State;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::pairs;
+use super::extract::{AsOf, Query, Window};
 use super::gate::Principal;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
@@ -24,61 +24,49 @@ pub fn routes() -> Vec<Route> {
     vec![Route::get("/api/v1/analysis/pai", Permission::Analyse, pai)]
 }
 
-/// The validated query.
-#[derive(Debug)]
+/// The query: the training and test windows, the share of the province the chosen cells cover
+/// (0 < c ≤ 1, default 0.05), the hexagon edge (m) and the date of boundaries and designations.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PaiQuery {
+    train: Window,
+    test: Window,
+    coverage: Option<f64>,
+    cell: Option<f64>,
+    as_of: Option<AsOf>,
+}
+
+impl PaiQuery {
+    /// The share to cover, checked.
+    fn coverage(&self) -> Result<f64> {
+        let c = self.coverage.unwrap_or(0.05);
+        if c > 0.0 && c <= 1.0 {
+            Ok(c)
+        } else {
+            Err(ApiError::BadRequest(format!(
+                "coverage: '{c}' is not a share of the province above 0 and at most 1"
+            )))
+        }
+    }
+
+    /// The hexagon edge, checked.
+    fn cell(&self) -> Result<Option<f64>> {
+        match self.cell {
+            Some(c) if !(1.0..=100_000.0).contains(&c) => {
+                Err(ApiError::BadRequest(format!("cell: '{c}' is not a number from 1 to 100000 (metres)")))
+            }
+            other => Ok(other),
+        }
+    }
+}
+
+/// The checked query.
+struct Pai {
     train: Interval,
     test: Interval,
     coverage: f64,
     cell: Option<f64>,
-    as_of: NaiveDate,
-}
-
-const USAGE: &str = "this endpoint takes train, test (intervals), coverage (0 < c ≤ 1), cell (m) and as_of";
-
-impl PaiQuery {
-    fn parse(pairs: &[(String, String)]) -> Result<Self> {
-        let bad = ApiError::BadRequest;
-        let (mut train, mut test, mut coverage, mut cell, mut as_of) = (None, None, None, None, None);
-        let mut seen: Vec<&str> = Vec::new();
-        for (key, value) in pairs {
-            if seen.contains(&key.as_str()) {
-                return Err(bad(format!("{key}: given more than once")));
-            }
-            seen.push(key);
-            let number = || value.parse::<f64>().ok().filter(|n| n.is_finite());
-            match key.as_str() {
-                "train" => train = Some(Interval::parse("train", value).map_err(|e| bad(e.0))?),
-                "test" => test = Some(Interval::parse("test", value).map_err(|e| bad(e.0))?),
-                "coverage" => {
-                    coverage = Some(number().filter(|c| *c > 0.0 && *c <= 1.0).ok_or_else(|| {
-                        bad(format!(
-                            "coverage: '{value}' is not a share of the province above 0 and at most 1"
-                        ))
-                    })?);
-                }
-                "cell" => {
-                    cell = Some(number().filter(|c| (1.0..=100_000.0).contains(c)).ok_or_else(|| {
-                        bad(format!("cell: '{value}' is not a number from 1 to 100000 (metres)"))
-                    })?);
-                }
-                "as_of" => {
-                    as_of = Some(
-                        NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                            .map_err(|_| bad(format!("as_of: '{value}' is not a date YYYY-MM-DD")))?,
-                    );
-                }
-                _ => return Err(bad(format!("{key}: unknown parameter; {USAGE}"))),
-            }
-        }
-        Ok(Self {
-            train: train.ok_or_else(|| bad(format!("train: required; {USAGE}")))?,
-            test: test.ok_or_else(|| bad(format!("test: required; {USAGE}")))?,
-            coverage: coverage.unwrap_or(0.05),
-            cell,
-            as_of: as_of.unwrap_or_else(today),
-        })
-    }
+    as_of: chrono::NaiveDate,
 }
 
 fn interval_text(i: Interval) -> String {
@@ -88,8 +76,19 @@ fn interval_text(i: Interval) -> String {
 }
 
 /// `GET /api/v1/analysis/pai?train=&test=&coverage=0.05[&cell=][&as_of=]`.
-async fn pai(State(state): State<AppState>, who: Principal, RawQuery(raw): RawQuery) -> Result<Json<Value>> {
-    let q = PaiQuery::parse(&pairs(raw.as_deref())?)?;
+async fn pai(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(query): Query<PaiQuery>,
+) -> Result<Json<Value>> {
+    let (coverage, cell) = (query.coverage()?, query.cell()?);
+    let q = Pai {
+        train: query.train.0,
+        test: query.test.0,
+        coverage,
+        cell,
+        as_of: query.as_of.map_or_else(today, |d| d.0),
+    };
     // A caller bound to a jurisdiction gets the figures of its jurisdiction: the cells that meet
     // it, and the key points and key communes within it.
     let within = who.jurisdiction_filter(&state.pool).await?;

@@ -6,10 +6,9 @@ use axum::Extension;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::Json;
+use super::extract::SignIn;
 use super::gate::{Principal, SESSION_COOKIE, Via};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
@@ -27,12 +26,6 @@ pub fn routes() -> Vec<Route> {
         Route::post("/auth/logout", Permission::SignedIn, logout),
         Route::get("/auth/me", Permission::SignedIn, me),
     ]
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    username: String,
-    password: String,
 }
 
 /// The user as `/auth/me` and the sign-in answer show it.
@@ -58,7 +51,7 @@ async fn login(
     State(state): State<AppState>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    Json(form): Json<LoginForm>,
+    form: SignIn,
 ) -> Result<Response> {
     // Login CSRF: another site must not sign a victim's browser in to the attacker's account.
     if headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {

@@ -11,6 +11,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::db::refusals::{Refusal, refusal};
+
 /// `Result` with [`ApiError`] as the default error.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
@@ -135,7 +137,14 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::Database(ref db) if is_unavailable(db.code().as_deref()) => Self::Unavailable,
             // query_canceled: the statement timeout fired.
             sqlx::Error::Database(ref db) if db.code().as_deref() == Some("57014") => Self::TooSlow,
-            other => Self::Internal(other.into()),
+            // What the request's own values caused (a constraint, a value out of range) is the
+            // caller's to mend, in words; only the rest is internal.
+            other => match refusal(&other) {
+                Some(Refusal::Malformed(why) | Refusal::OutOfRange(why)) => Self::BadRequest(why),
+                Some(Refusal::Conflict(why)) => Self::Conflict(why),
+                Some(Refusal::Rejected(why)) => Self::Unprocessable(why),
+                None => Self::Internal(other.into()),
+            },
         }
     }
 }

@@ -1,14 +1,15 @@
 //! Exports of any layer as a file download, streamed from the database.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::access::readable;
-use super::extract::pairs;
+use super::extract::{Params, Path};
 use super::gate::Principal;
+use super::links::query_string;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
@@ -27,10 +28,9 @@ pub async fn export(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    Params(pairs): Params,
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
-    let pairs = pairs(raw.as_deref())?;
     let mut parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
     let format = match parsed.rest.first() {
         Some(&(_, f)) => Format::parse(f).ok_or_else(|| {
@@ -43,7 +43,7 @@ pub async fn export(
     let filename = format!("{}_{}.{}", layer.id, date.format("%Y%m%d"), format.extension());
     // Audited before the first byte leaves: a download cut short was still an export.
     let entry = who.audit("export", Outcome::Ok).with_target(format!("collection:{id}")).with_details(
-        serde_json::json!({ "format": format.extension(), "query": raw.clone().unwrap_or_default() }),
+        serde_json::json!({ "format": format.extension(), "query": query_string(&pairs).trim_start_matches('?') }),
     );
     audit::record(&state.pool, &entry).await?;
     let chunks = writers::export(state.layer_pool(layer).clone(), layer, parsed.filters, scope, format);

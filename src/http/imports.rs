@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::extract::Path;
+use super::extract::{AsOf, Path, Query};
 use super::gate::Principal;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
@@ -108,11 +108,10 @@ async fn tracks(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
-    query: std::result::Result<axum::extract::Query<TracksQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<TracksQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let axum::extract::Query(q) = query?;
     let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = kind.split(';').next().unwrap_or_default().trim();
     if !["application/gpx+xml", "application/xml", "text/xml"].contains(&essence) {
@@ -132,7 +131,7 @@ async fn tracks(
 #[serde(deny_unknown_fields)]
 struct BoundaryQuery {
     level: String,
-    valid_from: chrono::NaiveDate,
+    valid_from: AsOf,
     srid: Option<i32>,
     #[serde(default)]
     make_valid: bool,
@@ -146,16 +145,15 @@ struct BoundaryQuery {
 async fn boundaries(
     State(state): State<AppState>,
     who: Principal,
-    query: std::result::Result<axum::extract::Query<BoundaryQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<BoundaryQuery>,
     body: Body,
 ) -> Result<(StatusCode, axum::Json<Value>)> {
-    let axum::extract::Query(q) = query?;
     if !["district", "commune", "village"].contains(&q.level.as_str()) {
         return Err(ApiError::BadRequest("level: must be district, commune or village".into()));
     }
     let options = crate::imports::boundaries::Options {
         level: q.level,
-        valid_from: q.valid_from,
+        valid_from: q.valid_from.0,
         srid: q.srid,
         make_valid: q.make_valid,
         dry_run: q.dry_run,

@@ -3,14 +3,14 @@
 
 use std::fmt::Write as _;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value as Json_, json};
 
 use super::access::{readable, visibility};
 use super::cache;
-use super::extract::pairs;
+use super::extract::{Params, Path};
 use super::gate::Principal;
 use super::links::{base_url, query_string};
 use super::routes::Route;
@@ -96,11 +96,10 @@ pub async fn items(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
-    let pairs = pairs(raw.as_deref())?;
     let mut parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
     let page = parse_page(layer, &parsed.rest)?;
     layers::analysis_runs::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
@@ -162,11 +161,10 @@ pub async fn item(
     State(state): State<AppState>,
     who: Principal,
     Path((id, fid)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
-    let pairs = pairs(raw.as_deref())?;
     let mut parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
     if !parsed.filters.properties.is_empty()
         || parsed.filters.bbox.is_some()

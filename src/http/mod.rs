@@ -13,7 +13,7 @@ mod cache;
 mod effort;
 pub mod error;
 mod export;
-mod extract;
+pub mod extract;
 mod forms;
 pub mod gate;
 mod health;
@@ -39,6 +39,7 @@ pub mod writes;
 use axum::Router;
 use axum::http::StatusCode;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -94,6 +95,18 @@ pub fn router(state: AppState) -> Router {
         // gzip when the client accepts it: GeoJSON shrinks about tenfold, which is what a commune
         // police officer on a slow mobile link waits for.
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // Every log line of a request, a 500's included, carries its id, and so does the answer:
+        // a user's report ("it failed, X-Request-Id 3f2…") leads to the line. A proxy's own id
+        // (nginx's $request_id) is kept.
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The span of one request: method, path and the request id.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let id =
+        request.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
 }

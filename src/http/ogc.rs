@@ -2,13 +2,14 @@
 //! conformance, collections and queryables (the items are in `items`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value as Json_, json};
 
 use super::access::{readable, scope, visibility};
 use super::cache;
+use super::extract::Path;
 use super::gate::Principal;
 use super::items::GEOJSON;
 use super::links::base_url;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::extract::{Json, Path};
 use super::gate::Principal;
 use super::routes::Route;
-use super::writes::{self, check_editable, check_version, constraint, finish, from_feature, if_match, parse};
+use super::writes::{self, check_editable, check_version, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::patrols::{self, NewPatrol, PatrolPatch};
@@ -81,7 +81,7 @@ async fn create(State(state): State<AppState>, who: Principal, Json(body): Json<
     require_route_within(&who, &state, route.as_deref()).await?;
     let user = who.user_id().ok_or(ApiError::Unauthorized)?;
     let mut tx = state.pool.begin().await?;
-    let after = patrols::insert(&mut tx, &patrol, user).await.map_err(|e| constraint(e, "patrol"))?;
+    let after = patrols::insert(&mut tx, &patrol, user).await?;
     finish(tx, &who, "patrol.create", BASE, None, after).await
 }
 
@@ -113,7 +113,7 @@ async fn update(
         require_route_within(&who, &state, new_route.as_deref()).await?;
     }
     check_editable("patrol", id, sent, &before, patch.code.as_deref())?;
-    let after = patrols::update(&mut tx, id, &patch, user).await.map_err(|e| constraint(e, "patrol"))?;
+    let after = patrols::update(&mut tx, id, &patch, user).await?;
     finish(tx, &who, "patrol.update", BASE, Some(before), after).await
 }
 

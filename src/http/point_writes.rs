@@ -16,7 +16,7 @@ use sqlx::PgConnection;
 
 use super::extract::{Json, Path};
 use super::gate::Principal;
-use super::writes::{self, check_editable, check_version, constraint, finish, from_feature, if_match, parse};
+use super::writes::{self, check_editable, check_version, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};
 
 /// A row with its point, as the database locks it: the row as JSON, lon, lat.
@@ -124,7 +124,7 @@ pub async fn create<T: PointTable>(
     who.require_within(&state.pool, lon, lat).await?;
     let user = who.user_id().ok_or(ApiError::Unauthorized)?;
     let mut tx = state.pool.begin().await?;
-    let after = T::insert(&mut tx, &new, user).await.map_err(|e| constraint(e, T::NOUN))?;
+    let after = T::insert(&mut tx, &new, user).await?;
     finish(tx, &who, &format!("{}.create", T::ACTION), T::BASE, None, after).await
 }
 
@@ -157,7 +157,7 @@ pub async fn update<T: PointTable>(
     }
     check_editable(T::NOUN, id, sent, &before, T::code(&patch))?;
     T::check(&before, &patch)?;
-    let after = T::update(&mut tx, id, &patch, user).await.map_err(|e| constraint(e, T::NOUN))?;
+    let after = T::update(&mut tx, id, &patch, user).await?;
     finish(tx, &who, &format!("{}.update", T::ACTION), T::BASE, Some(before), after).await
 }
 

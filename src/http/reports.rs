@@ -7,20 +7,20 @@
 //!   editors see only the communes of their jurisdiction.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 
+use super::extract::{AsOf, F, Path, Query, Window};
 use super::gate::Principal;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db;
 use crate::db::audit::{self, Outcome};
-use crate::layers::values::Interval;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -31,81 +31,40 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The answer's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Format {
-    Json,
-    Csv,
+/// The query of the province report; unknown parameters are refused, so a typo (`asof=`) is
+/// never silently answered with today's figures.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvinceQuery {
+    as_of: Option<AsOf>,
+    f: Option<F>,
 }
 
-/// The validated query: unknown parameters are refused, so a typo (`asof=`) is never silently
-/// answered with today's figures.
-#[derive(Debug)]
-struct ReportQuery {
-    as_of: Option<NaiveDate>,
-    window: Option<Interval>,
-    format: Format,
+/// The query of the commune reports (`f` only for the list).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommunesQuery {
+    as_of: Option<AsOf>,
+    datetime: Option<Window>,
+    f: Option<F>,
 }
 
-impl ReportQuery {
-    /// Parses the pairs, accepting only the parameters in `allowed` (of `as_of`, `datetime`, `f`).
-    fn parse(pairs: Vec<(String, String)>, allowed: &[&str]) -> Result<Self> {
-        let mut query = Self { as_of: None, window: None, format: Format::Json };
-        let mut seen = Vec::new();
-        for (key, value) in pairs {
-            if seen.contains(&key) {
-                return Err(ApiError::BadRequest(format!("parameter `{key}` is given more than once")));
-            }
-            match key.as_str() {
-                _ if !allowed.contains(&key.as_str()) => {
-                    let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-                    return Err(ApiError::BadRequest(format!(
-                        "unknown parameter `{key}`; this report takes {list}"
-                    )));
-                }
-                "datetime" => {
-                    query.window = Some(
-                        Interval::parse("datetime", &value)
-                            .map_err(|e| ApiError::BadRequest(format!("parameter `datetime`: {}", e.0)))?,
-                    );
-                }
-                "as_of" => {
-                    let date = crate::layers::values::parse_date(&value).ok_or_else(|| {
-                        ApiError::BadRequest(format!(
-                            "parameter `as_of` must be a date YYYY-MM-DD, not {value:?}"
-                        ))
-                    })?;
-                    query.as_of = Some(date);
-                }
-                _ => query.format = Format::parse(&value)?,
-            }
-            seen.push(key);
-        }
-        Ok(query)
-    }
-
-    fn bounds(&self) -> (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>) {
-        self.window.map_or((None, None), |w| (w.start, w.end))
-    }
+/// The query of one commune's report.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommuneQuery {
+    as_of: Option<AsOf>,
+    datetime: Option<Window>,
 }
 
-impl Format {
-    /// The value of `f`: json or csv.
-    pub(super) fn parse(value: &str) -> Result<Self> {
-        match value {
-            "json" => Ok(Self::Json),
-            "csv" => Ok(Self::Csv),
-            _ => Err(ApiError::BadRequest(format!("parameter `f` must be json or csv, not {value:?}"))),
-        }
-    }
+/// `json` (the default) or `csv`.
+pub(super) fn json_or_csv(f: Option<F>) -> Result<F> {
+    f.unwrap_or(F::Json).only(&[F::Json, F::Csv]).map_err(|e| ApiError::BadRequest(e.0))
 }
 
-/// The query string as pairs; a malformed one is a 400.
-pub(super) fn query_pairs(
-    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Vec<(String, String)>> {
-    let Query(pairs) = query.map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))?;
-    Ok(pairs)
+/// The bounds of an optional window.
+pub(super) fn bounds(window: Option<Window>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    window.map_or((None, None), |Window(w)| (w.start, w.end))
 }
 
 /// Rows as an RFC 4180 CSV table with a header of their field names, UTF-8, audited as an export
@@ -126,15 +85,12 @@ pub(super) async fn csv_export<T: serde::Serialize>(
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())
 }
 
-async fn province(
-    State(state): State<AppState>,
-    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response> {
-    let query = ReportQuery::parse(query_pairs(query)?, &["as_of", "f"])?;
-    let report = db::reports::province(state.read_pool(), query.as_of).await?;
-    Ok(match query.format {
-        Format::Json => Json(report).into_response(),
-        Format::Csv => {
+async fn province(State(state): State<AppState>, Query(q): Query<ProvinceQuery>) -> Result<Response> {
+    let format = json_or_csv(q.f)?;
+    let report = db::reports::province(state.read_pool(), q.as_of.map(|d| d.0)).await?;
+    Ok(match format {
+        F::Json | F::GeoJson | F::Kml => Json(report).into_response(),
+        F::Csv => {
             let value = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.into()))?;
             ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&value)).into_response()
         }
@@ -144,15 +100,17 @@ async fn province(
 async fn communes(
     State(state): State<AppState>,
     who: Principal,
-    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(q): Query<CommunesQuery>,
 ) -> Result<Response> {
-    let query = ReportQuery::parse(query_pairs(query)?, &["as_of", "datetime", "f"])?;
-    let (start, end) = query.bounds();
+    let format = json_or_csv(q.f)?;
+    let (start, end) = bounds(q.datetime);
     let within = who.jurisdiction_filter(&state.pool).await?;
-    let rows = db::commune_reports::communes(state.read_pool(), query.as_of, start, end, within).await?;
-    match query.format {
-        Format::Json => Ok(Json(rows).into_response()),
-        Format::Csv => csv_export(&state, &who, "report:communes", &rows).await,
+    let as_of = q.as_of.map(|d| d.0);
+    let rows = db::commune_reports::communes(state.read_pool(), as_of, start, end, within).await?;
+    if format == F::Csv {
+        csv_export(&state, &who, "report:communes", &rows).await
+    } else {
+        Ok(Json(rows).into_response())
     }
 }
 
@@ -160,15 +118,15 @@ async fn commune(
     State(state): State<AppState>,
     who: Principal,
     Path(code): Path<String>,
-    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(q): Query<CommuneQuery>,
 ) -> Result<Response> {
-    let query = ReportQuery::parse(query_pairs(query)?, &["as_of", "datetime"])?;
-    let (start, end) = query.bounds();
+    let (start, end) = bounds(q.datetime);
+    let as_of = q.as_of.map(|d| d.0);
     let within = who.jurisdiction_filter(&state.pool).await?;
     let bound = within.is_some();
-    match db::commune_reports::commune(state.read_pool(), &code, query.as_of, start, end, within).await? {
+    match db::commune_reports::commune(state.read_pool(), &code, as_of, start, end, within).await? {
         Some(report) => Ok(Json(report).into_response()),
-        None if bound && db::commune_reports::exists(state.read_pool(), &code, query.as_of).await? => {
+        None if bound && db::commune_reports::exists(state.read_pool(), &code, as_of).await? => {
             Err(ApiError::Forbidden(format!("commune {code} is outside your jurisdiction")))
         }
         None => Err(ApiError::NotFound(format!("commune {code} on that date"))),
@@ -217,23 +175,6 @@ fn csv_field(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
-
-    #[test]
-    fn unknown_parameter_is_named_in_the_refusal() {
-        let err = ReportQuery::parse(pairs(&[("asof", "2020-01-01")]), &["as_of", "f"]).expect_err("refused");
-        assert!(err.to_string().contains("`asof`"), "{err}");
-    }
-
-    #[test]
-    fn impossible_date_is_refused() {
-        let err =
-            ReportQuery::parse(pairs(&[("as_of", "2020-02-30")]), &["as_of", "f"]).expect_err("refused");
-        assert!(err.to_string().contains("`as_of`"), "{err}");
-    }
 
     #[test]
     fn csv_quotes_only_what_needs_it() {

@@ -2,13 +2,14 @@
 //! or (for those who may read them) a key point by name or code.
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::pairs;
+use super::extract::{AsOf, Limit, Query, Text};
 use super::gate::Principal;
 use super::routes::Route;
-use super::{ApiError, AppState, Result};
+use super::{AppState, Result};
 use crate::auth::Permission;
 use crate::db::search::{self, KeyPoints};
 use crate::layers::values::today;
@@ -18,30 +19,23 @@ pub fn routes() -> Vec<Route> {
     vec![Route::get("/api/v1/search", Permission::ReadPublic, find)]
 }
 
-async fn find(State(state): State<AppState>, who: Principal, RawQuery(raw): RawQuery) -> Result<Json<Value>> {
-    let (mut text, mut limit, mut as_of) = (None, 10, today());
-    for (key, value) in pairs(raw.as_deref())? {
-        match key.as_str() {
-            "q" if (1..=200).contains(&value.trim().chars().count()) => text = Some(value),
-            "q" => return Err(ApiError::BadRequest("q: give 1 to 200 characters".into())),
-            "limit" => {
-                limit = value.parse().ok().filter(|n| (1..=50).contains(n)).ok_or_else(|| {
-                    ApiError::BadRequest(format!("limit: '{value}' is not a whole number from 1 to 50"))
-                })?;
-            }
-            "as_of" => {
-                as_of = crate::layers::values::parse_date(&value).ok_or_else(|| {
-                    ApiError::BadRequest(format!("as_of: '{value}' is not a date YYYY-MM-DD"))
-                })?;
-            }
-            other => {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown parameter '{other}'; search takes q, limit, as_of"
-                )));
-            }
-        }
-    }
-    let text = text.ok_or_else(|| ApiError::BadRequest("q: required".into()))?;
+/// The query: what to find (1 to 200 characters), how many hits (default 10), as of when.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchQuery {
+    q: Text<200>,
+    limit: Option<Limit<50>>,
+    as_of: Option<AsOf>,
+}
+
+async fn find(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Value>> {
+    let (text, limit, as_of) =
+        (query.q.0, query.limit.map_or(10, |l| l.0), query.as_of.map_or_else(today, |d| d.0));
+    let limit = i64::try_from(limit).unwrap_or(10);
     let key_points = if who.has(Permission::ReadRestricted) {
         match who.jurisdiction_filter(&state.pool).await? {
             Some(area) => KeyPoints::Within(area),

@@ -1,13 +1,13 @@
 //! Vector tiles and their TileJSON, for every layer of the registry.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::access::{readable, visibility};
 use super::cache;
-use super::extract::pairs;
+use super::extract::{Params, Path};
 use super::gate::Principal;
 use super::links::{base_url, query_string};
 use super::routes::Route;
@@ -51,7 +51,7 @@ pub async fn tile(
     State(state): State<AppState>,
     who: Principal,
     Path((id, z, y, x)): Path<(String, String, String, String)>,
-    RawQuery(raw): RawQuery,
+    Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
@@ -60,7 +60,7 @@ pub async fn tile(
     };
     let coord = TileCoord::new_checked(number("zoom", &z)?, number("column", &x)?, number("row", &y)?)
         .map_err(|e| ApiError::BadRequest(e.0))?;
-    let mut filters = tile_filters(layer, &pairs(raw.as_deref())?)?;
+    let mut filters = tile_filters(layer, &pairs)?;
     crate::layers::analysis_runs::prepare_filters(&state.pool, layer, &mut filters).await?;
     match tiles::tile(state.layer_pool(layer), layer, coord, &filters, &scope).await? {
         Some(bytes) => Ok(cache::respond(&headers, bytes, MVT, visibility(layer))),
@@ -74,11 +74,10 @@ pub async fn tilejson(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
     let (layer, scope) = readable(&who, &state, &id).await?;
-    let pairs = pairs(raw.as_deref())?;
     tile_filters(layer, &pairs)?;
     let bbox = query::extent(state.layer_pool(layer), layer, &scope).await?.bbox;
     let qs = query_string(&pairs);

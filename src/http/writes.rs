@@ -184,28 +184,6 @@ pub fn parse<T: serde::de::DeserializeOwned>(flat: Value) -> Result<T> {
     })
 }
 
-/// Constraint violations, by SQLSTATE and constraint name, as answers the client can act on.
-#[must_use]
-pub fn constraint(e: sqlx::Error, what: &str) -> ApiError {
-    let (name, code) = match &e {
-        sqlx::Error::Database(d) => {
-            (d.constraint().map(str::to_owned), d.code().map(std::borrow::Cow::into_owned))
-        }
-        _ => (None, None),
-    };
-    match (name.as_deref(), code.as_deref()) {
-        (Some(c), Some("23505")) if c.ends_with("code_key") => {
-            ApiError::Conflict(format!("a {what} with this code exists"))
-        }
-        (Some(c), Some("23503")) => ApiError::Unprocessable(format!("an unknown reference ({c})")),
-        (Some(c), Some("23514")) if c.ends_with("_valid") => {
-            ApiError::Unprocessable(format!("the geometry is not valid ({c})"))
-        }
-        (Some(c), Some("23514")) => ApiError::Unprocessable(format!("a value is out of range ({c})")),
-        _ => e.into(),
-    }
-}
-
 /// `Ok` for WGS 84 degrees.
 ///
 /// # Errors

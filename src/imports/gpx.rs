@@ -12,6 +12,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::{ImportError, MAX_VERTICES, Problem};
+use crate::text::{self, Kind};
 
 /// One track segment.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,11 +47,14 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Segment>, ImportError> {
     let malformed =
         |offset: u64, why: String| ImportError::Malformed(format!("line {}: {why}", line_of(text, offset)));
     let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
     let mut open: Vec<String> = Vec::new();
     let (mut segments, mut problems) = (Vec::<Segment>::new(), Vec::new());
     let mut track_name: Option<String> = None;
     let mut seen_gpx = false;
+    // The text of the element being read, whole: quick-xml hands over the text around an entity
+    // or character reference (`A &amp; B`) as separate events, and a name kept only the last
+    // piece ("B") before this gathered them. Where the element started, for its line.
+    let (mut content, mut started) = (String::new(), 0);
     loop {
         let at = reader.buffer_position();
         let event = reader
@@ -70,6 +74,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Segment>, ImportError> {
                     _ => {}
                 }
                 open.push(name);
+                (content, started) = (String::new(), line_of(text, at));
             }
             Event::Empty(e) => {
                 seen_gpx = true;
@@ -77,25 +82,28 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Segment>, ImportError> {
                     start_point(&e, &mut segments, &mut problems, line_of(text, at));
                 }
             }
-            Event::Text(t) => {
-                let value = t.decode().map(|v| v.trim().to_owned()).unwrap_or_default();
-                let parent = open.iter().rev().take(2).map(String::as_str).collect::<Vec<_>>();
-                match parent.as_slice() {
-                    ["time", "trkpt", ..] => {
-                        set_time(&value, &mut segments, &mut problems, line_of(text, at));
-                    }
-                    ["name", "trk", ..] => {
-                        track_name = Some(value.clone());
-                        if let Some(s) =
-                            segments.last_mut().filter(|s| s.points.is_empty() && s.name.is_none())
-                        {
-                            s.name = Some(value);
-                        }
-                    }
-                    _ => {}
+            Event::Text(t) => content.push_str(&t.decode().unwrap_or_default()),
+            Event::CData(t) => content.push_str(&t.decode().unwrap_or_default()),
+            Event::GeneralRef(r) => {
+                let name = r.decode().unwrap_or_default();
+                match r.resolve_char_ref() {
+                    Ok(Some(c)) => content.push(c),
+                    Ok(None) => content
+                        .push_str(quick_xml::escape::resolve_predefined_entity(&name).unwrap_or_default()),
+                    Err(_) => return Err(malformed(at, format!("&{name}; is not a character"))),
                 }
             }
             Event::End(_) => {
+                let parent = open.iter().rev().take(2).map(String::as_str).collect::<Vec<_>>();
+                let value = content.trim();
+                match parent.as_slice() {
+                    ["time", "trkpt", ..] => set_time(value, &mut segments, &mut problems, started),
+                    ["name", "trk", ..] => {
+                        name_track(value, started, &mut track_name, &mut segments, &mut problems);
+                    }
+                    _ => {}
+                }
+                content.clear();
                 open.pop();
             }
             Event::Eof => break,
@@ -138,6 +146,27 @@ fn start_point(e: &BytesStart, segments: &mut Vec<Segment>, problems: &mut Vec<P
     }
     segment.points.push((lon.unwrap_or_default(), lat.unwrap_or_default()));
     segment.times.push(None);
+}
+
+/// Names the track (and its segment so far), unless the name holds a control character: then
+/// it is a bad record, named with its line.
+fn name_track(
+    value: &str,
+    line: usize,
+    track_name: &mut Option<String>,
+    segments: &mut [Segment],
+    problems: &mut Vec<Problem>,
+) {
+    if let Some(why) = text::refusal(value, Kind::Plain) {
+        // A track's name comes before its segments: the first of them is the next one.
+        let index = Some(segments.len());
+        problems.push(Problem { line: Some(line as u64), ..Problem::new(index, None, "name", why) });
+        return;
+    }
+    *track_name = Some(value.to_owned());
+    if let Some(s) = segments.last_mut().filter(|s| s.points.is_empty() && s.name.is_none()) {
+        s.name = Some(value.to_owned());
+    }
 }
 
 fn set_time(value: &str, segments: &mut [Segment], problems: &mut Vec<Problem>, line: usize) {
@@ -215,5 +244,23 @@ mod tests {
         };
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["trkpt[0]", "trkpt[1]", "trkpt[2].time"]);
+    }
+
+    #[test]
+    fn a_name_keeps_its_entities_and_a_control_character_is_a_bad_record() {
+        let gpx = |name: &str| {
+            format!(
+                "<gpx><trk><name>{name}</name><trkseg><trkpt lat=\"1\" lon=\"2\"/><trkpt lat=\"1.1\" lon=\"2\"/></trkseg></trk></gpx>"
+            )
+        };
+        // Before: "B" (the text before the reference was lost).
+        let segments = parse(gpx("Tổ A &amp; B &#7845;").as_bytes()).expect("parse");
+        assert_eq!(segments[0].name.as_deref(), Some("Tổ A & B ấ"));
+        let ImportError::Invalid { problems, .. } = parse(gpx("a&#1;b").as_bytes()).expect_err("bad") else {
+            panic!("not Invalid")
+        };
+        assert_eq!((problems[0].field.as_str(), problems[0].line), ("name", Some(1)));
+        assert!(problems[0].reason.contains("U+0001"), "{:?}", problems[0]);
+        assert!(parse(gpx("a&#0;b").as_bytes()).is_err(), "NUL is no XML character");
     }
 }

@@ -3,8 +3,9 @@
 
 use chrono::NaiveDate;
 
+use super::inputs::{AsOf, Input as _};
 use super::layer::{Layer, Param, ParamKind, Property};
-use super::values::{Interval, ParamError, Value, bad, parse_date};
+use super::values::{Interval, ParamError, Value, bad};
 use crate::spatial::{BBox, Crs};
 
 /// Filters shared by items, tiles and exports.
@@ -93,9 +94,7 @@ impl Param {
                 })?,
             )),
             ParamKind::Window => ParamValue::Window(Interval::parse(name, raw)?),
-            ParamKind::Date => ParamValue::Value(Value::Date(
-                parse_date(raw).ok_or_else(|| bad(format!("{name}: '{raw}' is not a date YYYY-MM-DD")))?,
-            )),
+            ParamKind::Date => ParamValue::Value(Value::Date(AsOf::named(name, raw)?.0)),
             ParamKind::Choice { choices } => {
                 if !choices.contains(&raw) {
                     return Err(bad(format!("{name}: '{raw}' is not one of {}", choices.join(", "))));
@@ -172,10 +171,7 @@ pub fn parse_filters<'a>(
                 if !layer.temporal {
                     return Err(bad(format!("as_of: collection '{}' does not change over time", layer.id)));
                 }
-                filters.as_of = Some(
-                    parse_date(value)
-                        .ok_or_else(|| bad(format!("as_of: '{value}' is not a date YYYY-MM-DD")))?,
-                );
+                filters.as_of = Some(AsOf::named("as_of", value)?.0);
             }
             _ if endpoint_params.contains(&key) => rest.push((key, value.as_str())),
             _ => match layer.property(key).filter(|p| p.queryable) {
@@ -205,8 +201,5 @@ pub fn parse_filters<'a>(
 /// # Errors
 /// Not a whole number, or out of range.
 pub fn parse_count(name: &str, raw: &str, min: u64, max: u64) -> Result<u64, ParamError> {
-    raw.parse::<u64>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| bad(format!("{name}: '{raw}' is not a whole number from {min} to {max}")))
+    super::inputs::count(raw, min, max).map_err(|why| bad(format!("{name}: {why}")))
 }

@@ -121,14 +121,22 @@ impl Interval {
     /// dates are whole days in Vietnam.
     ///
     /// # Errors
-    /// Not of that form, or the end before the start.
+    /// Not of that form, or the end before the start; the message names `name`.
     pub fn parse(name: &str, raw: &str) -> Result<Self, ParamError> {
+        Self::read(raw).map_err(|why| bad(format!("{name}: {why}")))
+    }
+
+    /// As [`Interval::parse`]; the reason does not name the parameter (see `inputs`).
+    ///
+    /// # Errors
+    /// As above.
+    pub fn read(raw: &str) -> Result<Self, String> {
         let expected = || {
-            bad(format!(
-                "{name}: '{raw}' is not a date-time, a date, or an interval such as 2020-01-01/2020-06-30 or ../2020-06-30"
-            ))
+            format!(
+                "'{raw}' is not a date-time, a date, or an interval such as 2020-01-01/2020-06-30 or ../2020-06-30"
+            )
         };
-        let bound = |s: &str, edge| -> Result<Option<DateTime<Utc>>, ParamError> {
+        let bound = |s: &str, edge| -> Result<Option<DateTime<Utc>>, String> {
             if s.is_empty() || s == ".." {
                 Ok(None)
             } else {
@@ -143,7 +151,7 @@ impl Interval {
         if let (Some(s), Some(e)) = (interval.start, interval.end)
             && e <= s
         {
-            return Err(bad(format!("{name}: the interval '{raw}' ends before it starts")));
+            return Err(format!("the interval '{raw}' ends before it starts"));
         }
         Ok(interval)
     }

@@ -9,6 +9,7 @@ mod cluster;
 mod coverage;
 mod coverage_layers;
 mod demo;
+mod edge;
 mod faults;
 mod forms;
 mod gdal;

@@ -2,6 +2,7 @@
 // headless Debian Chromium through playwright-core (never a downloaded browser), sign-in, and a
 // watch on every console message, dialog and request of a page.
 
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,15 +26,37 @@ export function launch() {
   });
 }
 
-/** A fresh context and page whose console errors, page errors, dialogs and requests are kept. */
+/**
+ * A fresh context and page whose console errors, page errors, dialogs, requests and
+ * Content-Security-Policy violations are kept. Closing the context fails the test when the page
+ * broke the service's policy anywhere (`seen.violations`): whatever the page ships must run under
+ * it, so a test that wants to see a violation (security.test.js) empties the list itself.
+ */
 export async function openPage(browser, { width = 1280, height = 800 } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'vi-VN' });
+  const seen = { errors: [], dialogs: [], requests: [], violations: [] };
+  // Every frame reports its violations before any of the page's own scripts run.
+  await context.exposeBinding('__antqCspViolation', (_source, v) => {
+    seen.violations.push(v);
+    seen.errors.push(`CSP violation: ${JSON.stringify(v)}`);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__antqCspViolation({
+        directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample,
+      });
+    });
+  });
   const page = await context.newPage();
-  const seen = { errors: [], dialogs: [], requests: [] };
   page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(`${m.text()} @ ${m.location().url}`); });
   page.on('pageerror', (e) => seen.errors.push(`pageerror: ${e.message}`));
   page.on('dialog', async (d) => { seen.dialogs.push(d.message()); await d.dismiss(); });
   context.on('request', (r) => seen.requests.push(r.url()));
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    assert.deepEqual(seen.violations, [], 'the page broke the Content-Security-Policy');
+  };
   return { context, page, seen };
 }
 
