@@ -17,6 +17,7 @@ pub mod extract;
 mod forms;
 pub mod gate;
 mod health;
+pub mod idempotency;
 mod imports;
 mod items;
 mod key_points;

@@ -14,6 +14,7 @@ mod faults;
 mod forms;
 mod gdal;
 mod health;
+mod idempotency;
 mod imports;
 mod layers;
 mod layout;
