@@ -62,7 +62,7 @@ pub async fn claim(
     if inserted.is_some() {
         return Ok(Claim::Fresh);
     }
-    let row: Option<(Vec<u8>, Option<i16>, Option<Value>, Option<Vec<u8>>)> = sqlx::query_as(
+    let row: Option<KeyRow> = sqlx::query_as(
         "select fingerprint, status, headers, body from idempotency_keys where user_id = $1 and key = $2",
     )
     .bind(user_id)
@@ -70,18 +70,26 @@ pub async fn claim(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
-        // Gone between the two statements (it expired and its user's next write removed it).
-        None => Claim::Fresh,
-        Some((stored, ..)) if stored != fingerprint => Claim::Mismatch,
-        Some((_, Some(status), headers, body)) => Claim::Replay(Stored {
+        Some(r) if r.fingerprint != fingerprint => Claim::Mismatch,
+        Some(KeyRow { status: Some(status), headers, body, .. }) => Claim::Replay(Stored {
             status,
             headers: headers.unwrap_or(Value::Null),
             body: body.unwrap_or_default(),
         }),
-        // A committed row always has its answer (see the migration); one without is treated as
-        // never answered rather than replayed empty.
-        Some((_, None, ..)) => Claim::Fresh,
+        // None: gone between the two statements (it expired and its user's next write removed
+        // it). No status: a committed row always has its answer (see the migration); one without
+        // is treated as never answered rather than replayed empty.
+        None | Some(_) => Claim::Fresh,
     })
+}
+
+/// A key's row as `claim` reads it.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    fingerprint: Vec<u8>,
+    status: Option<i16>,
+    headers: Option<Value>,
+    body: Option<Vec<u8>>,
 }
 
 /// Keeps `answer` with the key claimed in this transaction.

@@ -124,7 +124,7 @@ impl IdempotencyKey {
     }
 }
 
-/// `value` with every object's keys in order (serde_json keeps insertion order with some
+/// `value` with every object's keys in order (`serde_json` keeps insertion order with some
 /// features; the fingerprint must not depend on that).
 fn canonical(value: &Value) -> Value {
     match value {
