@@ -13,6 +13,7 @@ mod edge;
 mod faults;
 mod forms;
 mod gdal;
+mod headers;
 mod health;
 mod idempotency;
 mod imports;
