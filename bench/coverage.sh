@@ -43,7 +43,7 @@ service_ms() {
 # psql: the layer's SQL function for the same window (as the service binds it), server time, ms.
 psql_ms() {
   psql "$URL" -At -o /dev/null -c '\timing on' \
-    -c "select * from atlas_border_coverage('2025-01-01 00:00+07', '2026-01-01 00:00+07', 500)" \
+    -c "select * from atlas_border_coverage('2025-01-01 00:00+07', '2026-01-01 00:00+07', 500, 0.25)" \
     | awk '/^Time:/ { print $2 }'
 }
 service_ms >/dev/null  # warm the caches of both the same way

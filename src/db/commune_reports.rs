@@ -7,13 +7,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
+use super::coverage::DEFAULT_MIN_SHARE;
+
 /// The sight width, in metres, for the border coverage in reports (the layer's default).
 pub const REPORT_WIDTH_M: f64 = 500.0;
 
 /// The report's date and window: `$1` as of (NULL: today in Vietnam), `$2`/`$3` the window's
 /// bounds (both NULL: the year up to and including the date; an open start: from the beginning;
 /// an open end: the end of the date), `$4` one commune's code or NULL, `$5` the caller's
-/// jurisdiction (EWKB) or NULL. A commune is within a jurisdiction when a point on its surface is.
+/// jurisdiction (EWKB) or NULL, `$6` the sight width, `$7` the minimum share for a patrol to count
+/// as patrolling a segment. A commune is within a jurisdiction when a point on its surface is.
 const COMMUNES: &str = "
 with d as (select coalesce($1::date, (now() at time zone 'Asia/Ho_Chi_Minh')::date) as d),
 w as (
@@ -49,7 +52,7 @@ kp as materialized (select k.* from w, atlas_commune_key_points(w.d, w.s, w.e, n
 eff as materialized (select e.* from w, atlas_commune_effort(w.d, w.s, w.e) e),
 border as materialized (
     select c.code, sum(b.length_m) as length_m, sum(b.covered_m) as covered_m, max(b.last_patrolled) as last_patrolled
-    from w cross join atlas_border_coverage(w.s, w.e, $6) b
+    from w cross join atlas_border_coverage(w.s, w.e, $6, $7) b
     join border_segments s on s.id = b.id join admin_units c on c.id = s.commune_id group by c.code)";
 
 /// The figures of one commune.
@@ -130,7 +133,8 @@ pub struct CommuneRow {
     pub border_covered_m: Option<f64>,
     /// Covered share, 0..1.
     pub border_share: Option<f64>,
-    /// Last patrol near one of its segments, up to the window's end.
+    /// The latest patrol that covered at least the default minimum share (`DEFAULT_MIN_SHARE`) of
+    /// one of its segments, up to the window's end.
     pub border_last_patrolled: Option<NaiveDate>,
 }
 
@@ -181,6 +185,7 @@ pub async fn communes(
         .bind(None::<String>)
         .bind(jurisdiction)
         .bind(REPORT_WIDTH_M)
+        .bind(DEFAULT_MIN_SHARE)
         .fetch_all(pool)
         .await
 }
@@ -232,8 +237,9 @@ select w.d, jsonb_build_object(
             order by v.code), '[]') from villages v where v.commune_id = u.id and v.difficult and not v.has_model),
     'border_segments', (select coalesce(jsonb_agg(jsonb_build_object('code', b.code, 'name', b.name, 'post_name', b.post_name,
             'length_m', b.length_m, 'covered_m', b.covered_m, 'share', b.share, 'last_patrolled', b.last_patrolled,
-            'days_since', b.days_since) order by b.code), '[]')
-        from atlas_border_coverage(w.s, w.e, $6) b join border_segments s on s.id = b.id
+            'days_since_patrolled', b.days_since_patrolled, 'last_touched', b.last_touched,
+            'last_touched_m', b.last_touched_m, 'min_share', b.min_share) order by b.code), '[]')
+        from atlas_border_coverage(w.s, w.e, $6, $7) b join border_segments s on s.id = b.id
         join admin_units c on c.id = s.commune_id where c.code = u.code),
     'plans_vs_records', (select coalesce(jsonb_agg(jsonb_build_object('code', p.code, 'kind', p.kind, 'units', p.units,
             'planned_start', p.planned_start, 'planned_end', p.planned_end, 'planned_m', x.planned_m,
@@ -265,6 +271,7 @@ pub async fn commune(
             .bind(code.to_owned())
             .bind(jurisdiction.clone())
             .bind(REPORT_WIDTH_M)
+            .bind(DEFAULT_MIN_SHARE)
     };
     let Some(row) = bind(format!("{COMMUNES}{ROW}")).fetch_optional(pool).await? else { return Ok(None) };
     let row = <CommuneRow as sqlx::FromRow<_>>::from_row(&row)?;

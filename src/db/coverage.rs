@@ -6,6 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};
 
+/// The share of a border segment a patrol must cover to count as having patrolled it (issue 21),
+/// unless a caller chooses another. A track's band reaches at most half the sight width past
+/// where the patrol walked: 250 m at the default 500 m. The demo's shortest segment (BG-01) is
+/// 1,002 m, so a patrol that only grazes a segment's end covers under 25 % of any segment there,
+/// while a patrol walking a quarter of the longest (BG-19, 14.4 km: 3.6 km, one to two hours at
+/// the demo's walking speeds) counts. A wider width makes longer grazes: raise it with the width.
+pub const DEFAULT_MIN_SHARE: f64 = 0.25;
+
 /// What effort is grouped by (`by=month|unit|commune`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

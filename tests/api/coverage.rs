@@ -145,8 +145,8 @@ async fn coverage_rows(
     width: f64,
 ) -> Vec<(String, f64, f64, f64, Option<chrono::NaiveDate>, Option<i32>)> {
     sqlx::query_as(
-        "select code, length_m, covered_m, share, last_patrolled, days_since
-         from atlas_border_coverage('2020-06-01 00:00+07', '2020-07-01 00:00+07', $1) order by code",
+        "select code, length_m, covered_m, share, last_patrolled, days_since_patrolled
+         from atlas_border_coverage('2020-06-01 00:00+07', '2020-07-01 00:00+07', $1, 0.25) order by code",
     )
     .bind(width)
     .fetch_all(pool)

@@ -34,7 +34,10 @@ async fn border_coverage_and_gaps_through_the_registry() {
     let t1 = by(&body, "code", "BG-T1")[0];
     // 4,458.3 m of 10,000 (coverage::COVERED_M), last patrolled 2020-06-10, 20 days before 06-30.
     assert!((num(t1, "share") - 0.4458).abs() < 3e-4, "{t1}");
-    assert_eq!((&t1["last_patrolled"], &t1["days_since"]), (&Value::from("2020-06-10"), &Value::from(20)));
+    assert_eq!(
+        (&t1["last_patrolled"], &t1["days_since_patrolled"]),
+        (&Value::from("2020-06-10"), &Value::from(20))
+    );
     assert_eq!(t1["window_start"], "2020-05-31T17:00:00Z");
     let (_, narrow) =
         get_json(&app, &format!("/api/v1/collections/border_coverage/items?{JUNE}&width=150")).await;
@@ -100,7 +103,7 @@ async fn gaps_of_each_kind_on_the_constructed_world() {
     let (_, ten) = get_json(&app, "/api/v1/collections/gaps/items?as_of=2020-06-30&days=10").await;
     let t1 = by(&ten, "code", "BG-T1");
     assert_eq!(t1.len(), 1, "{ten}");
-    assert_eq!(t1[0]["days_since"], 20);
+    assert_eq!(t1[0]["days_since_patrolled"], 20);
     assert_eq!(t1[0]["detail"], "Tuần tra gần nhất 10/06/2020 (20 ngày)");
     // The shared property filter works on the output.
     let (_, only) =

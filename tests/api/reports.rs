@@ -175,7 +175,7 @@ async fn commune_report_on_the_constructed_world() {
     assert!((num(&r, "border_share") - 0.4458).abs() < 3e-4, "{r}");
     assert_eq!(r["border_last_patrolled"], "2020-06-10");
     assert_eq!(r["border_segments"][0]["code"], "BG-T1");
-    assert_eq!(r["border_segments"][0]["days_since"], 20);
+    assert_eq!(r["border_segments"][0]["days_since_patrolled"], 20);
 
     let (status, _) = get_json(&app, "/api/v1/reports/communes/99999?as_of=2020-06-30").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -108,7 +108,7 @@ export function createCoordination(root, ctx) {
     if (!cov?.group) return el('p', {}, t('coordNotApplied'));
     const rows = [...cov.features].sort((a, b) => (sortBy === 'share'
       ? (a.properties.share ?? -1) - (b.properties.share ?? -1)
-      : (b.properties.days_since ?? Infinity) - (a.properties.days_since ?? Infinity)));
+      : (b.properties.days_since_patrolled ?? Infinity) - (a.properties.days_since_patrolled ?? Infinity)));
     const sortButton = (key, label) => el('button', {
       type: 'button', class: 'link', 'data-sort': key, 'aria-pressed': String(sortBy === key),
       onclick: () => { sortBy = key; render(); },
@@ -125,7 +125,7 @@ export function createCoordination(root, ctx) {
           el('td', {}, p.name ?? p.code), el('td', {}, p.post_name ?? t('none')),
           el('td', { class: 'num', 'data-share': p.share }, formatShare(p.share)),
           el('td', {}, p.last_patrolled ? formatDate(String(p.last_patrolled).slice(0, 10)) : t('coordNever')),
-          el('td', { class: 'num' }, p.days_since === null || p.days_since === undefined ? '—' : formatNumber(p.days_since)));
+          el('td', { class: 'num' }, p.days_since_patrolled === null || p.days_since_patrolled === undefined ? '—' : formatNumber(p.days_since_patrolled)));
       })));
   }
 

@@ -1,6 +1,6 @@
 // The styling contract of the analysis layers, before those layers exist in this build: the
 // collection list is answered with three extra collections shaped as the contract says
-// (`hotspots` with gi_bin, `border_coverage` with share and days_since and parameters,
+// (`hotspots` with gi_bin, `border_coverage` with share and days_since_patrolled and parameters,
 // `coverage_gaps`), their items drawn from the real border segments. The page must colour them
 // by those properties, show their legends, and send a parameter the user sets. Replace the
 // stand-ins with the real layers once they are merged (see the note in the report).
@@ -50,7 +50,7 @@ async function fake(page, segments, asked) {
       type: 'Feature', id: i + 1, geometry: square(103.9 + i * 0.06, 22.3), properties: { gi_bin: bin, z: bin * 1.1 },
     })),
     border_coverage: segments.map((f, i) => ({
-      type: 'Feature', id: i + 1, geometry: f.geometry, properties: { code: f.properties.code, share: i % 2, days_since: i },
+      type: 'Feature', id: i + 1, geometry: f.geometry, properties: { code: f.properties.code, share: i % 2, days_since_patrolled: i },
     })),
     coverage_gaps: segments.slice(0, 3).map((f, i) => ({ type: 'Feature', id: i + 1, geometry: f.geometry, properties: {} })),
   };

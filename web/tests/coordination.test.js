@@ -50,7 +50,7 @@ test('analyst: coverage table and gaps for a window, zoom to a gap, the patrols 
   // Sorted by days since the last patrol, longest first, from the keyboard.
   await page.locator('button[data-sort="days"]').focus();
   await page.keyboard.press('Enter');
-  const longest = Math.max(...coverage.features.map((f) => f.properties.days_since ?? 0));
+  const longest = Math.max(...coverage.features.map((f) => f.properties.days_since_patrolled ?? 0));
   assert.equal(await page.locator('#coord-segments tbody tr').first().locator('td').nth(4).textContent(), vi.format(longest));
   await page.locator('button[data-sort="share"]').click();
 

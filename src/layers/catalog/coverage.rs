@@ -3,6 +3,7 @@
 //! a figure on the map and in a report is computed once.
 
 use super::shared::{KEY_POINT_CATEGORIES, prop};
+use crate::db::coverage::DEFAULT_MIN_SHARE;
 use crate::layers::layer::GeometryType::{LineString, MultiPolygon, Point};
 use crate::layers::layer::PropType::{Date, Integer, Number, Text, Timestamp};
 use crate::layers::layer::Sensitivity::Analysis;
@@ -37,6 +38,17 @@ const COVERAGE_WINDOW: &str =
     "Tracks of this window (OGC datetime); default the last 30 days up to today (Vietnam)";
 
 const COVERAGE_PARAMS: [Param; 2] = [window(COVERAGE_WINDOW), WIDTH];
+
+/// The share of a segment a patrol must cover to count as having patrolled it (issue 21); the
+/// default and why: `db::coverage::DEFAULT_MIN_SHARE`.
+const MIN_SHARE: Param = Param {
+    name: "min_share",
+    title_vi: "Tỷ lệ tối thiểu được tính là đã tuần tra",
+    title_en: "Least share that counts as patrolled",
+    description: "A patrol counts as having patrolled a segment (last_patrolled) when it covered at least this share \
+                  of the segment, 0 to 1 (default 0.25); a patrol covering less only touched it (last_touched)",
+    kind: ParamKind::Number { min: 0.0, max: 1.0, default: Some(DEFAULT_MIN_SHARE) },
+};
 
 /// Rates per 1,000 inhabitants by commune.
 pub const COMMUNE_STATS: Layer = Layer {
@@ -89,11 +101,14 @@ pub const BORDER_COVERAGE: Layer = Layer {
     title_vi: "Mức độ tuần tra biên giới",
     title_en: "Border patrol coverage",
     description: "Each border segment with the share of its length within half the sight width of a track of the \
-                  window (EPSG:32648), the date it was last patrolled up to the window's end, and days since",
+                  window (EPSG:32648); the date it was last patrolled up to the window's end, by a patrol that \
+                  covered at least min_share of it, and Vietnamese days since to the window's last day; the date \
+                  and metres of the last patrol that touched any of it",
     sensitivity: Analysis,
     patrol_layer: false,
     geometry: LineString,
-    source: "select * from atlas_border_coverage({datetime_start}::timestamptz, {datetime_end}::timestamptz, {width}::float8)",
+    source: "select * from atlas_border_coverage({datetime_start}::timestamptz, {datetime_end}::timestamptz,
+                                         {width}::float8, {min_share}::float8)",
     temporal: false,
     id_column: "id",
     time: None,
@@ -107,11 +122,14 @@ pub const BORDER_COVERAGE: Layer = Layer {
         prop("covered_m", Number, "Đã tuần tra (m)", "Covered (m)"),
         prop("share", Number, "Tỷ lệ đã tuần tra", "Share covered"),
         prop("last_patrolled", Date, "Lần tuần tra gần nhất", "Last patrolled"),
-        prop("days_since", Integer, "Số ngày chưa tuần tra", "Days since"),
+        prop("days_since_patrolled", Integer, "Số ngày chưa tuần tra", "Days since patrolled"),
+        prop("last_touched", Date, "Lần gần nhất có tuần tra chạm tới", "Last touched"),
+        prop("last_touched_m", Number, "Lần chạm gần nhất (m)", "Last touch (m)"),
+        prop("min_share", Number, "Tỷ lệ tối thiểu", "Least share counted"),
         prop("window_start", Timestamp, "Từ", "Window start"),
         prop("window_end", Timestamp, "Đến", "Window end"),
     ],
-    params: &COVERAGE_PARAMS,
+    params: &[window(COVERAGE_WINDOW), WIDTH, MIN_SHARE],
     style: style("#1a9641", None, None),
 };
 
@@ -193,8 +211,8 @@ pub const GAPS: Layer = Layer {
     title_en: "Gaps",
     description: "As of a date: key security communes with no model site rated effective \
                   (key_commune_no_effective_model), especially difficult villages with no model site of their own \
-                  (difficult_village_no_model), border segments with no track within 250 m in the last `days` days \
-                  (border_not_patrolled)",
+                  (difficult_village_no_model), border segments no patrol covered at least min_share of (sight width \
+                  500 m) in the last `days` days (border_not_patrolled)",
     sensitivity: Analysis,
     patrol_layer: false,
     geometry: Point,
@@ -205,7 +223,7 @@ pub const GAPS: Layer = Layer {
              select u.id * 10 + 1 as id, 'key_commune_no_effective_model' as kind, u.code, u.name, u.code as commune_code,
                     format('Xã trọng điểm ANTT chưa có mô hình được đánh giá hiệu quả (%s mô hình)', x.n) as detail,
                     format('Key security commune without an effective model (%s model sites)', x.n) as detail_en,
-                    null::int as days_since, ST_PointOnSurface(u.geom) as geom
+                    null::int as days_since_patrolled, ST_PointOnSurface(u.geom) as geom
              from w cross join admin_units u
              cross join lateral (select count(*) as n, count(*) filter (where s.effectiveness = 'effective') as effective
                                  from sites s where ST_Covers(u.geom, s.geom)) x
@@ -226,12 +244,17 @@ pub const GAPS: Layer = Layer {
              select s.id * 10 + 3, 'border_not_patrolled', s.code, s.name, c.code,
                     case when l.last_patrolled is null then 'Chưa có chuyến tuần tra nào'
                          else format('Tuần tra gần nhất %s (%s ngày)', to_char(l.last_patrolled, 'DD/MM/YYYY'),
-                                     w.d - l.last_patrolled) end,
+                                     w.d - l.last_patrolled) end
+                    || case when l.last_touched > coalesce(l.last_patrolled, '-infinity')
+                            then format('; lần chạm gần nhất %s (%s m)', to_char(l.last_touched, 'DD/MM/YYYY'),
+                                        round(l.last_touched_m)) else '' end,
                     case when l.last_patrolled is null then 'Never patrolled'
-                         else format('Last patrolled %s (%s days)', l.last_patrolled, w.d - l.last_patrolled) end,
+                         else format('Last patrolled %s (%s days)', l.last_patrolled, w.d - l.last_patrolled) end
+                    || case when l.last_touched > coalesce(l.last_patrolled, '-infinity')
+                            then format('; last touched %s (%s m)', l.last_touched, round(l.last_touched_m)) else '' end,
                     w.d - l.last_patrolled, ST_LineInterpolatePoint(s.geom, 0.5)
              from w cross join border_segments s left join admin_units c on c.id = s.commune_id
-             left join atlas_border_last_patrolled(w.e, 500) l on l.segment_id = s.id
+             left join atlas_border_last_patrolled(w.e, 500, {min_share}::float8) l on l.segment_id = s.id
              where l.last_patrolled is null or w.d - l.last_patrolled >= {days}::int",
     temporal: true,
     id_column: "id",
@@ -243,15 +266,18 @@ pub const GAPS: Layer = Layer {
         prop("commune_code", Text, "Mã xã", "Commune code"),
         prop("detail", Text, "Chi tiết", "Detail (Vietnamese)"),
         prop("detail_en", Text, "Chi tiết (tiếng Anh)", "Detail"),
-        prop("days_since", Integer, "Số ngày chưa tuần tra", "Days since patrolled"),
+        prop("days_since_patrolled", Integer, "Số ngày chưa tuần tra", "Days since patrolled"),
     ],
-    params: &[Param {
-        name: "days",
-        title_vi: "Số ngày",
-        title_en: "Days",
-        description: "A border segment is a gap when no track came within 250 m of it in this many days up to the \
-                      as-of date (1 to 3,650, default 30)",
-        kind: ParamKind::Integer { min: 1, max: 3650, default: Some(30) },
-    }],
+    params: &[
+        Param {
+            name: "days",
+            title_vi: "Số ngày",
+            title_en: "Days",
+            description: "A border segment is a gap when no patrol covered at least min_share of it (within 250 m) in \
+                          this many days up to the as-of date (1 to 3,650, default 30)",
+            kind: ParamKind::Integer { min: 1, max: 3650, default: Some(30) },
+        },
+        MIN_SHARE,
+    ],
     style: style("#e66101", None, Some("kind")),
 };
