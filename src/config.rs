@@ -75,13 +75,38 @@ pub struct ServeConfig {
 
     /// An online base map under the web map, as a tile URL template
     /// (`https://tile.example.org/{z}/{x}/{y}.png`). Without it the map has a plain background and
-    /// the page makes no request outside this service (air-gapped networks).
-    #[arg(long, env = "ANTQ_BASEMAP_URL")]
+    /// the page makes no request outside this service (air-gapped networks). Its origin is the
+    /// one other place the page's Content-Security-Policy lets images come from.
+    #[arg(long, env = "ANTQ_BASEMAP_URL", value_parser = basemap_template)]
     pub basemap_url: Option<String>,
 
     /// The attribution shown under the base map (its licence usually requires one).
     #[arg(long, env = "ANTQ_BASEMAP_ATTRIBUTION", default_value = "")]
     pub basemap_attribution: String,
+}
+
+/// The base map's origin for a Content-Security-Policy source list: `scheme://host[:port]`, with
+/// a `{s}` (subdomain) label first in the host as the wildcard `*`. `None` for anything else (not
+/// http(s), no host, a placeholder elsewhere in the host, a character a source list cannot hold).
+#[must_use]
+pub fn basemap_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.strip_prefix("{s}.").map_or_else(|| host.to_owned(), |h| format!("*.{h}"));
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    let bare = host.strip_prefix("*.").unwrap_or(&host);
+    (!bare.is_empty() && bare.chars().all(allowed) && !bare.starts_with(['.', '-', ':']))
+        .then(|| format!("{scheme}://{host}"))
+}
+
+/// `--basemap-url`, refused at start when its origin cannot be told (see [`basemap_origin`]).
+fn basemap_template(url: &str) -> Result<String, String> {
+    basemap_origin(url).map(|_| url.to_owned()).ok_or_else(|| {
+        format!("'{url}' is not an http(s) tile URL template (https://{{s}}.host/{{z}}/{{x}}/{{y}}.png)")
+    })
 }
 
 /// When the session cookie is marked `Secure`.

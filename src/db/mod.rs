@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod credentials;
 pub mod forms;
 pub mod health;
+pub mod idempotency;
 pub mod jurisdiction;
 pub mod key_points;
 pub mod load;

@@ -14,7 +14,6 @@ use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::login::{self, SignInError};
 use crate::auth::{Permission, secret};
-use crate::config::CookieSecurity;
 use crate::db::audit::{self, Outcome};
 use crate::db::credentials;
 use crate::db::users::Account;
@@ -66,7 +65,7 @@ async fn login(
         Err(SignInError::Database(e)) => return Err(e.into()),
         Err(SignInError::Other(e)) => return Err(e.into()),
     };
-    let secure = cookie_secure(state.http.cookie_security, &headers);
+    let secure = super::headers::over_tls(state.http.cookie_security, &headers);
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{}",
         signed_in.session_id,
@@ -82,7 +81,7 @@ async fn logout(State(state): State<AppState>, who: Principal, headers: HeaderMa
         credentials::delete_session(&state.pool, &secret::digest(id)).await?;
     }
     audit::record(&state.pool, &who.audit("auth.logout", Outcome::Ok)).await?;
-    let secure = cookie_secure(state.http.cookie_security, &headers);
+    let secure = super::headers::over_tls(state.http.cookie_security, &headers);
     let cookie = format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
         if secure { "; Secure" } else { "" }
@@ -98,19 +97,6 @@ async fn me(who: Principal) -> Result<Response> {
         _ => None,
     };
     Ok(axum::Json(describe(account, csrf.as_deref())).into_response())
-}
-
-/// Whether the cookie gets `Secure`: always, never, or when the request came over HTTPS (as the
-/// TLS-terminating proxy says in `X-Forwarded-Proto`; antq itself serves plain HTTP).
-fn cookie_secure(setting: CookieSecurity, headers: &HeaderMap) -> bool {
-    match setting {
-        CookieSecurity::Always => true,
-        CookieSecurity::Never => false,
-        CookieSecurity::Auto => headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))),
-    }
 }
 
 fn header_value(s: String) -> Result<HeaderValue> {

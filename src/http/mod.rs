@@ -16,7 +16,9 @@ mod export;
 pub mod extract;
 mod forms;
 pub mod gate;
+pub mod headers;
 mod health;
+pub mod idempotency;
 mod imports;
 mod items;
 mod key_points;
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.http.request_timeout;
     let (api, permissions) = routes::assemble(routes());
     let gate = gate::Gate { state: state.clone(), permissions };
+    let security = headers::SecurityHeaders::new(&state.http);
     api
         // Added last, so it wraps every route above (and only them: the static files are public).
         .layer(axum::middleware::from_fn_with_state(gate, gate::gate))
@@ -101,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost: every answer carries the security headers, refusals and timeouts included.
+        .layer(axum::middleware::from_fn_with_state(security, headers::secure))
         .with_state(state)
 }
 

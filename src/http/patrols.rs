@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::extract::{Json, Path};
 use super::gate::Principal;
+use super::idempotency::{IdempotencyKey, Next};
 use super::routes::Route;
 use super::writes::{self, check_editable, check_version, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};
@@ -75,14 +76,23 @@ async fn require_route_within(who: &Principal, state: &AppState, route: Option<&
 
 /// 201 with the new patrol; 403 when the route leaves the jurisdiction; 409 for a taken code;
 /// 422 for a bad route, kind or time order.
-async fn create(State(state): State<AppState>, who: Principal, Json(body): Json<Value>) -> Result<Response> {
-    let patrol: NewPatrol = parse(from_feature(body)?)?;
+async fn create(
+    State(state): State<AppState>,
+    who: Principal,
+    key: IdempotencyKey,
+    Json(body): Json<Value>,
+) -> Result<Response> {
+    let patrol: NewPatrol = parse(from_feature(body.clone())?)?;
     let route = patrol.geometry.as_ref().filter(|g| !g.is_null()).map(check_route).transpose()?;
     require_route_within(&who, &state, route.as_deref()).await?;
     let user = who.user_id().ok_or(ApiError::Unauthorized)?;
     let mut tx = state.pool.begin().await?;
+    let key = match key.claim_json(&mut tx, &who, &body).await? {
+        Next::Replay(first) => return Ok(first),
+        Next::Write(key) => key,
+    };
     let after = patrols::insert(&mut tx, &patrol, user).await?;
-    finish(tx, &who, "patrol.create", BASE, None, after).await
+    finish(tx, &who, "patrol.create", BASE, None, after, key).await
 }
 
 /// 200 with the patrol and its `ETag`; 404; 403 when its route leaves the jurisdiction.
@@ -100,13 +110,18 @@ async fn update(
     who: Principal,
     Path(id): Path<i64>,
     headers: HeaderMap,
+    key: IdempotencyKey,
     Json(body): Json<Value>,
 ) -> Result<Response> {
     let sent = if_match(&headers)?;
-    let patch: PatrolPatch = parse(from_feature(body)?)?;
+    let patch: PatrolPatch = parse(from_feature(body.clone())?)?;
     let new_route = patch.geometry.as_ref().filter(|g| !g.is_null()).map(check_route).transpose()?;
     let user = who.user_id().ok_or(ApiError::Unauthorized)?;
     let mut tx = state.pool.begin().await?;
+    let key = match key.claim_json(&mut tx, &who, &body).await? {
+        Next::Replay(first) => return Ok(first),
+        Next::Write(key) => key,
+    };
     let (before, route) = patrols::lock(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
     require_route_within(&who, &state, route.as_deref()).await?;
     if new_route.is_some() {
@@ -114,7 +129,7 @@ async fn update(
     }
     check_editable("patrol", id, sent, &before, patch.code.as_deref())?;
     let after = patrols::update(&mut tx, id, &patch, user).await?;
-    finish(tx, &who, "patrol.update", BASE, Some(before), after).await
+    finish(tx, &who, "patrol.update", BASE, Some(before), after, key).await
 }
 
 /// 200 with the archived patrol (again for an archived one); 428/412; 404; 403.
@@ -134,5 +149,5 @@ async fn archive(
         return Ok(writes::respond(StatusCode::OK, &before));
     }
     let after = patrols::archive(&mut tx, id, user).await?;
-    finish(tx, &who, "patrol.archive", BASE, Some(before), after).await
+    finish(tx, &who, "patrol.archive", BASE, Some(before), after, None).await
 }

@@ -16,6 +16,7 @@ use sqlx::PgConnection;
 
 use super::extract::{Json, Path};
 use super::gate::Principal;
+use super::idempotency::{IdempotencyKey, Next};
 use super::writes::{self, check_editable, check_version, finish, from_feature, if_match, parse};
 use super::{ApiError, AppState, Result};
 
@@ -116,16 +117,21 @@ pub fn not_found<T: PointTable>(id: i64) -> ApiError {
 pub async fn create<T: PointTable>(
     State(state): State<AppState>,
     who: Principal,
+    key: IdempotencyKey,
     Json(body): Json<Value>,
 ) -> Result<Response> {
-    let new: T::New = parse(from_feature(body)?)?;
+    let new: T::New = parse(from_feature(body.clone())?)?;
     let (lon, lat) = T::place(&new);
     writes::check_lon_lat(lon, lat)?;
     who.require_within(&state.pool, lon, lat).await?;
     let user = who.user_id().ok_or(ApiError::Unauthorized)?;
     let mut tx = state.pool.begin().await?;
+    let key = match key.claim_json(&mut tx, &who, &body).await? {
+        Next::Replay(first) => return Ok(first),
+        Next::Write(key) => key,
+    };
     let after = T::insert(&mut tx, &new, user).await?;
-    finish(tx, &who, &format!("{}.create", T::ACTION), T::BASE, None, after).await
+    finish(tx, &who, &format!("{}.create", T::ACTION), T::BASE, None, after, key).await
 }
 
 /// 200 with the changed record; 428 without `If-Match`, 412 on a stale one; 404; 403 when the
@@ -136,10 +142,11 @@ pub async fn update<T: PointTable>(
     who: Principal,
     Path(id): Path<i64>,
     headers: HeaderMap,
+    key: IdempotencyKey,
     Json(body): Json<Value>,
 ) -> Result<Response> {
     let sent = if_match(&headers)?;
-    let patch: T::Patch = parse(from_feature(body)?)?;
+    let patch: T::Patch = parse(from_feature(body.clone())?)?;
     let destination = match T::moves_to(&patch) {
         (Some(lon), Some(lat)) => {
             writes::check_lon_lat(lon, lat)?;
@@ -150,6 +157,12 @@ pub async fn update<T: PointTable>(
     };
     let user = who.user_id().ok_or(ApiError::Unauthorized)?;
     let mut tx = state.pool.begin().await?;
+    // Before the version check: the replay of an edit that went through meets its own new
+    // version, and must get its first answer, not a 412.
+    let key = match key.claim_json(&mut tx, &who, &body).await? {
+        Next::Replay(first) => return Ok(first),
+        Next::Write(key) => key,
+    };
     let (before, lon, lat) = T::lock(&mut tx, id).await?.ok_or_else(|| not_found::<T>(id))?;
     who.require_within(&state.pool, lon, lat).await?;
     if let Some((lon, lat)) = destination {
@@ -158,7 +171,7 @@ pub async fn update<T: PointTable>(
     check_editable(T::NOUN, id, sent, &before, T::code(&patch))?;
     T::check(&before, &patch)?;
     let after = T::update(&mut tx, id, &patch, user).await?;
-    finish(tx, &who, &format!("{}.update", T::ACTION), T::BASE, Some(before), after).await
+    finish(tx, &who, &format!("{}.update", T::ACTION), T::BASE, Some(before), after, key).await
 }
 
 /// 200 with the archived record; archiving an archived one changes nothing (DELETE is
@@ -179,5 +192,5 @@ pub async fn archive<T: PointTable>(
         return Ok(writes::respond(StatusCode::OK, &before));
     }
     let after = T::archive(&mut tx, id, user).await?;
-    finish(tx, &who, &format!("{}.archive", T::ACTION), T::BASE, Some(before), after).await
+    finish(tx, &who, &format!("{}.archive", T::ACTION), T::BASE, Some(before), after, None).await
 }

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use sqlx::{Postgres, Transaction};
 
 use super::gate::Principal;
+use super::idempotency::Claimed;
 use super::{ApiError, Result};
 use crate::db::audit::{self, Outcome};
 
@@ -144,7 +145,8 @@ pub fn check_editable(
 }
 
 /// Ends a write: audits `action` on `target` (`kind:id`) with the rows before and after, in the
-/// write's transaction, commits, and answers the row after (201 with `Location` when created).
+/// write's transaction, keeps the answer with the request's idempotency key (when it came with
+/// one), commits, and answers the row after (201 with `Location` when created).
 ///
 /// # Errors
 /// The database fails (nothing is then written, the audit row included).
@@ -155,22 +157,21 @@ pub async fn finish(
     location: &str,
     before: Option<Value>,
     after: Value,
+    key: Option<Claimed>,
 ) -> Result<Response> {
     let target = format!("{}:{}", action.split('.').next().unwrap_or(action), after["id"]);
     let created = before.is_none();
     let entry = who.audit(action, Outcome::Ok).with_target(target).with_change(before, Some(after.clone()));
     audit::record(&mut *tx, &entry).await?;
-    tx.commit().await?;
-    if created {
-        let mut response = respond(StatusCode::CREATED, &after);
-        let href = format!("{location}/{}", after["id"]);
-        if let Ok(v) = HeaderValue::from_str(&href) {
-            response.headers_mut().insert(header::LOCATION, v);
-        }
-        Ok(response)
-    } else {
-        Ok(respond(StatusCode::OK, &after))
+    let mut response = respond(if created { StatusCode::CREATED } else { StatusCode::OK }, &after);
+    if created && let Ok(v) = HeaderValue::from_str(&format!("{location}/{}", after["id"])) {
+        response.headers_mut().insert(header::LOCATION, v);
     }
+    if let Some(key) = key {
+        response = key.keep(&mut tx, response).await?;
+    }
+    tx.commit().await?;
+    Ok(response)
 }
 
 /// Deserialises a flat body into `T`, naming the field in a 422 (or 400 for bad JSON types).

@@ -81,3 +81,29 @@ test('every request of a full session goes to the page own origin', async () => 
   assert.deepEqual(errorsAfterSignIn(seen), []);
   await context.close();
 });
+
+test('the page and the API page carry the policy and run under it', async () => {
+  const { context, page, seen } = await openPage(browser);
+  const response = await page.goto(`${BASE}/`);
+  const policy = response.headers()['content-security-policy'] || '';
+  assert.match(policy, /default-src 'self'/);
+  assert.doesNotMatch(policy, /unsafe/);
+  assert.equal(response.headers()['x-content-type-options'], 'nosniff');
+  // The API page's table is drawn by its own script file: nothing inline is left to block.
+  await page.goto(`${BASE}/api/v1/api.html`);
+  await page.locator('#paths h2').first().waitFor();
+  assert.ok(await page.locator('#paths table').count() > 10);
+  // An inline script, as an injected one would be, is refused and reported.
+  await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__ran = true;';
+    document.body.append(s);
+  });
+  await page.waitForFunction(() => true);
+  await new Promise((resolve) => { setTimeout(resolve, 300); });
+  assert.equal(await page.evaluate(() => window.__ran === true), false);
+  assert.equal(seen.violations.length, 1, JSON.stringify(seen.violations));
+  assert.equal(seen.violations[0].directive, 'script-src-elem');
+  seen.violations.length = 0;
+  await context.close();
+});

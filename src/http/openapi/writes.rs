@@ -21,6 +21,17 @@ fn if_match() -> Value {
     )
 }
 
+fn idempotency_key() -> Value {
+    param(
+        "Idempotency-Key",
+        "header",
+        false,
+        json!({ "type": "string", "minLength": 1, "maxLength": 255 }),
+        "a key made by the client for this write (a UUID); the same request again with it gets \
+         the first answer (Idempotent-Replayed: true) and writes nothing; with another request, 422",
+    )
+}
+
 /// With the answers every versioned write can give besides success.
 fn versioned(mut op: Value) -> Value {
     op["responses"]["409"] = exception("archived, a taken code, or a status step not allowed");
@@ -76,7 +87,8 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
     };
     let op = match (route.method.clone(), route.path) {
         (Method::POST, "/api/v1/key-points" | "/api/v1/model-sites" | "/api/v1/patrols") => {
-            let mut op = versioned(operation(&format!("Create a {what}"), p, vec![], created));
+            let mut op =
+                versioned(operation(&format!("Create a {what}"), p, vec![idempotency_key()], created));
             body(&mut op, feature_body(&properties()));
             op
         }
@@ -85,7 +97,8 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
         }
         (Method::PATCH, _) => {
             let summary = format!("Change a {what} (absent fields stay; a Point moves it)");
-            let mut op = versioned(operation(&summary, p, vec![id_param(what), if_match()], feature));
+            let params = vec![id_param(what), if_match(), idempotency_key()];
+            let mut op = versioned(operation(&summary, p, params, feature));
             body(&mut op, feature_body(&properties()));
             op
         }
