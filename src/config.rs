@@ -83,6 +83,11 @@ pub struct ServeConfig {
     /// The attribution shown under the base map (its licence usually requires one).
     #[arg(long, env = "ANTQ_BASEMAP_ATTRIBUTION", default_value = "")]
     pub basemap_attribution: String,
+
+    /// MiB of vector tiles kept in memory (0: no tile cache). A cached tile is keyed by the data
+    /// version of the tables its layer reads, so a write or import is visible in the next read.
+    #[arg(long, env = "ANTQ_TILE_CACHE_MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=65_536))]
+    pub tile_cache_mib: u64,
 }
 
 /// The base map's origin for a Content-Security-Policy source list: `scheme://host[:port]`, with

@@ -40,6 +40,9 @@ pub async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
         cookie_security: config.secure_cookies,
         basemap_url: config.basemap_url.clone(),
         basemap_attribution: config.basemap_attribution.clone(),
+        tile_cache_bytes: usize::try_from(config.tile_cache_mib)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1 << 20),
     };
     let mut state = http::AppState::new(db.pool.clone(), db.is_private(), settings);
     let reads = Arc::new(

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod commune_reports;
 pub mod coverage;
 pub mod credentials;
+pub mod data_versions;
 pub mod forms;
 pub mod health;
 pub mod idempotency;

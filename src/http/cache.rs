@@ -40,27 +40,46 @@ pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, visibilit
 pub fn respond_tagged(
     headers: &HeaderMap,
     tag: &str,
-    body: Vec<u8>,
+    body: impl Into<Body>,
     content_type: &str,
     visibility: Visibility,
 ) -> Response {
+    if unchanged(headers, tag) {
+        return not_modified(tag, visibility);
+    }
+    let mut response = Response::new(body.into());
+    if let Ok(ct) = HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    tagged(response, tag, visibility)
+}
+
+/// Whether the client's `If-None-Match` names `tag` (or `*`): it already has this version.
+#[must_use]
+pub fn unchanged(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
+}
+
+/// `304 Not Modified` for `tag`.
+#[must_use]
+pub fn not_modified(tag: &str, visibility: Visibility) -> Response {
+    tagged(StatusCode::NOT_MODIFIED.into_response(), tag, visibility)
+}
+
+/// `204 No Content` for an empty tile, tagged like a full one: its emptiness is a version too.
+#[must_use]
+pub fn empty(tag: &str, visibility: Visibility) -> Response {
+    tagged(StatusCode::NO_CONTENT.into_response(), tag, visibility)
+}
+
+fn tagged(mut response: Response, tag: &str, visibility: Visibility) -> Response {
     // Data change with every edit: caches keep a copy but must revalidate it (cheap with a 304).
     let cache_control = match visibility {
         Visibility::Public => "public, no-cache",
         Visibility::Private => "private, no-cache",
-    };
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    let mut response = if matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = Response::new(Body::from(body));
-        if let Ok(ct) = HeaderValue::from_str(content_type) {
-            r.headers_mut().insert(header::CONTENT_TYPE, ct);
-        }
-        r
     };
     let h = response.headers_mut();
     if let Ok(tag) = HeaderValue::from_str(tag) {

@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Where reads that tolerate replication lag go (see [`AppState::read_pool`]).
     pub reads: Arc<crate::db::replicas::ReadPools>,
+    /// Tiles in memory, keyed by their data version (never stale).
+    pub tiles: Arc<crate::layers::tile_cache::TileCache>,
 }
 
 impl AppState {
@@ -27,7 +29,8 @@ impl AppState {
     #[must_use]
     pub fn new(pool: sqlx::PgPool, private_cluster: bool, http: HttpSettings) -> Self {
         let reads = Arc::new(crate::db::replicas::ReadPools::primary_only(pool.clone()));
-        Self { pool, private_cluster, http: Arc::new(http), metrics: Arc::default(), reads }
+        let tiles = Arc::new(crate::layers::tile_cache::TileCache::new(http.tile_cache_bytes));
+        Self { pool, private_cluster, http: Arc::new(http), metrics: Arc::default(), reads, tiles }
     }
 
     /// The pool for reads of layers, tiles, exports, reports and search: a hot standby when one
@@ -62,6 +65,8 @@ pub struct HttpSettings {
     pub basemap_url: Option<String>,
     /// The base map's attribution.
     pub basemap_attribution: String,
+    /// The tile cache's budget in bytes (0: off).
+    pub tile_cache_bytes: usize,
 }
 
 impl Default for HttpSettings {
@@ -74,6 +79,7 @@ impl Default for HttpSettings {
             cookie_security: CookieSecurity::Auto,
             basemap_url: None,
             basemap_attribution: String::new(),
+            tile_cache_bytes: 64 << 20,
         }
     }
 }

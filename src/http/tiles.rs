@@ -1,8 +1,8 @@
 //! Vector tiles and their TileJSON, for every layer of the registry.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde_json::json;
 
 use super::access::{readable, visibility};
@@ -15,6 +15,7 @@ use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::layers::params::{self, Filters};
 use crate::layers::query;
+use crate::layers::tile_cache::{TileBytes, TileKey};
 use crate::layers::tiles;
 use crate::layers::{Layer, PropType};
 use crate::spatial::{MAX_ZOOM, TileCoord};
@@ -62,10 +63,27 @@ pub async fn tile(
         .map_err(|e| ApiError::BadRequest(e.0))?;
     let mut filters = tile_filters(layer, &pairs)?;
     crate::layers::analysis_runs::prepare_filters(&state.pool, layer, &mut filters).await?;
-    match tiles::tile(state.layer_pool(layer), layer, coord, &filters, &scope).await? {
-        Some(bytes) => Ok(cache::respond(&headers, bytes, MVT, visibility(layer))),
-        None => Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, "no-cache")]).into_response()),
+    let pool = state.layer_pool(layer);
+    let statement = tiles::statement(layer, coord, &filters, &scope);
+    // The version before the tile: a write committed in between is at worst cached under the
+    // version it moved past, a key no later request asks for.
+    let version = crate::db::data_versions::of_tables(pool, layer.reads).await?;
+    let key = TileKey::new(layer, coord, &statement, &scope, version);
+    let tag = key.etag();
+    if cache::unchanged(&headers, &tag) {
+        return Ok(cache::not_modified(&tag, visibility(layer)));
     }
+    let bytes = if let Some(bytes) = state.tiles.get(&key) {
+        bytes
+    } else {
+        let bytes = TileBytes::from(tiles::run(pool, layer, &statement).await?);
+        state.tiles.put(key, bytes.clone());
+        bytes
+    };
+    if bytes.is_empty() {
+        return Ok(cache::empty(&tag, visibility(layer)));
+    }
+    Ok(cache::respond_tagged(&headers, &tag, bytes, MVT, visibility(layer)))
 }
 
 /// `GET /api/v1/collections/{id}/tiles/WebMercatorQuad/tilejson.json` (TileJSON 3.0); the

@@ -179,6 +179,9 @@ pub struct Layer {
     pub geometry: GeometryType,
     /// The SQL source (see the module documentation).
     pub source: &'static str,
+    /// The tables the source reads (through the functions it calls too): their data versions
+    /// (migration 0040) key the layer's cached tiles, so a write to any of them retires them.
+    pub reads: &'static [&'static str],
     /// Whether the source reads the "as of" date as `$1`.
     pub temporal: bool,
     /// The feature id column (unique within the layer).

@@ -22,6 +22,7 @@ mod layer;
 pub mod params;
 pub mod query;
 pub mod sql;
+pub mod tile_cache;
 pub mod tiles;
 pub mod values;
 pub mod writers;

@@ -40,6 +40,41 @@ impl Sql {
         self.binds.is_empty()
     }
 
+    /// Feeds the text and every bound value, typed, into `h`: two statements with the same
+    /// digest ask the same thing (the tile cache's key).
+    pub fn digest_into(&self, h: &mut sha2::Sha256) {
+        use sha2::Digest;
+        h.update(self.text.as_bytes());
+        for v in &self.binds {
+            // A tag per variant and a length before variable bytes: no two lists of values
+            // feed the same bytes.
+            match v {
+                Value::Text(s) => {
+                    h.update([1]);
+                    h.update(s.len().to_le_bytes());
+                    h.update(s.as_bytes());
+                }
+                Value::Int(n) => h.update([[2].as_slice(), &n.to_le_bytes()].concat()),
+                Value::Num(n) => h.update([[3].as_slice(), &n.to_bits().to_le_bytes()].concat()),
+                Value::Bool(b) => h.update([4, u8::from(*b)]),
+                Value::Date(d) => {
+                    h.update([5]);
+                    h.update(d.to_string().as_bytes());
+                }
+                Value::Time(t) => {
+                    h.update([6]);
+                    h.update(t.timestamp_micros().to_le_bytes());
+                }
+                Value::Bytes(b) => {
+                    h.update([7]);
+                    h.update(b.len().to_le_bytes());
+                    h.update(b);
+                }
+                Value::Null(ty) => h.update([8, *ty as u8]),
+            }
+        }
+    }
+
     /// The query, with every value bound.
     pub fn query(&self) -> Query<'static, Postgres, PgArguments> {
         let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));

@@ -7,27 +7,19 @@ use sqlx::PgPool;
 use super::layer::{Layer, PropType, ReadScope};
 use super::params::Filters;
 use super::query::{conditions, start, text_expr};
+use super::sql::Sql;
 use super::values::Value;
 use crate::spatial::{BUFFER, EXTENT, TileCoord};
 
 /// The most features one tile carries; beyond it a tile is too heavy to draw anyway.
 pub const FEATURE_LIMIT: i64 = 20_000;
 
-/// The tile's MVT bytes, or `None` when no feature falls in it.
+/// The statement that makes `tile` of `layer` for a caller with `scope`, every value bound.
 ///
 /// The SQL text is the same for every tile of a layer (with the same filters present), so each
 /// connection prepares it once.
-///
-/// # Errors
-/// The database fails.
-#[tracing::instrument(skip_all, fields(layer = layer.id, z = tile.z, x = tile.x, y = tile.y), err)]
-pub async fn tile(
-    pool: &PgPool,
-    layer: &Layer,
-    tile: TileCoord,
-    filters: &Filters,
-    scope: &ReadScope,
-) -> Result<Option<Vec<u8>>, sqlx::Error> {
+#[must_use]
+pub fn statement(layer: &Layer, tile: TileCoord, filters: &Filters, scope: &ReadScope) -> Sql {
     let mut sql = start(layer, filters);
     let z = sql.bind(Value::Int(i64::from(tile.z)));
     let x = sql.bind(Value::Int(i64::from(tile.x)));
@@ -57,7 +49,17 @@ pub async fn tile(
         id = layer.id_column,
         source = sql.source,
     );
-    let row = sql.query().fetch_one(pool).await?;
+    sql
+}
+
+/// The tile's MVT bytes from `statement` (see [`statement`]); empty when no feature falls in it.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, fields(layer), err)]
+pub async fn run(pool: &PgPool, layer: &Layer, statement: &Sql) -> Result<Vec<u8>, sqlx::Error> {
+    tracing::Span::current().record("layer", layer.id);
+    let row = statement.query().fetch_one(pool).await?;
     let bytes: Option<Vec<u8>> = sqlx::Row::get(&row, 0);
-    Ok(bytes.filter(|b| !b.is_empty()))
+    Ok(bytes.unwrap_or_default())
 }

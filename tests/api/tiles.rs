@@ -3,11 +3,13 @@
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
+use sqlx::Connection;
 
 use antq_atlas::auth::Role;
 
-use crate::support::{app, as_user, get_json, loaded_db, token};
+use crate::imports::post;
+use crate::support::{app, as_user, get_json, get_raw, loaded_db, seed_small, test_db, token};
 
 /// Every unit of `layer` on `date` with the given flag properties, as the API serves them.
 async fn flags(app: &axum::Router, layer: &str, date: &str, names: &[&str]) -> BTreeMap<String, Vec<Value>> {
@@ -71,4 +73,171 @@ async fn unit_designations_on_a_date_are_those_of_any_version_of_the_unit() {
     let villages = flags(&app, "villages", "2020-04-15", &["especially_difficult"]).await;
     let difficult = villages.values().filter(|f| f[0] == Value::Bool(true)).count();
     assert_eq!(difficult, 1007, "the seed's especially difficult villages on 15/4/2020");
+}
+
+/// The key points in tile 6/27/50 (the whole of `seed_small`'s grid) as `app` serves them: the
+/// status, the entity tag, and the codes.
+async fn key_point_tile(
+    app: &axum::Router,
+    if_none_match: Option<&str>,
+) -> (StatusCode, String, Vec<String>) {
+    let headers: Vec<(&str, &str)> = if_none_match.map(|t| ("if-none-match", t)).into_iter().collect();
+    let (status, h, bytes) =
+        get_raw(app, "/api/v1/collections/key_points/tiles/WebMercatorQuad/6/27/50", &headers).await;
+    let tag = h.get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if status != StatusCode::OK {
+        return (status, tag, Vec::new());
+    }
+    let reader = mvt_reader::Reader::new(bytes).expect("a valid MVT");
+    let mut codes: Vec<String> = reader
+        .get_features(0)
+        .expect("features")
+        .iter()
+        .filter_map(|f| match f.properties.as_ref()?.get("code")? {
+            mvt_reader::feature::Value::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    codes.sort();
+    (status, tag, codes)
+}
+
+#[tokio::test]
+async fn a_cached_tile_changes_after_a_write_and_its_etag_with_it() {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    let editor = as_user(app(db.pool.clone()), &token(&db.pool, Role::Editor, &["02644"]).await);
+    let (status, tag, before) = key_point_tile(&editor, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(before.len(), 20, "the editor's commune holds half the grid");
+    assert_eq!(key_point_tile(&editor, Some(&tag)).await.0, StatusCode::NOT_MODIFIED, "nothing changed");
+    assert_eq!(key_point_tile(&editor, None).await.2, before, "the cached tile");
+
+    let body = json!({ "code": "KP-NEW", "category": "drugs", "observed_at": "2026-01-02T03:04:05Z",
+                       "lon": 104.05, "lat": 22.5 });
+    let (status, answer) =
+        post(&editor, "/api/v1/key-points", "application/json", body.to_string().into_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    let (status, after_tag, after) = key_point_tile(&editor, Some(&tag)).await;
+    assert_eq!(status, StatusCode::OK, "the client's copy is stale after the write: no 304");
+    assert_ne!(after_tag, tag);
+    assert_eq!(after.len(), 21);
+    assert!(after.contains(&"KP-NEW".to_owned()));
+}
+
+#[tokio::test]
+async fn cached_tiles_are_kept_apart_by_the_callers_visibility() {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    // One service, so one cache, for both callers.
+    let shared = app(db.pool.clone());
+    let analyst = as_user(shared.clone(), &token(&db.pool, Role::Analyst, &[]).await);
+    let editor = as_user(shared, &token(&db.pool, Role::Editor, &["02635"]).await);
+    let (_, analyst_tag, everywhere) = key_point_tile(&analyst, None).await;
+    let (_, editor_tag, west) = key_point_tile(&editor, None).await;
+    assert_eq!((everywhere.len(), west.len()), (40, 20));
+    assert_ne!(analyst_tag, editor_tag);
+    assert_eq!(
+        key_point_tile(&editor, Some(&analyst_tag)).await.0,
+        StatusCode::OK,
+        "not another caller's 304"
+    );
+}
+
+#[tokio::test]
+async fn a_cached_tile_shows_an_import_by_another_antq_process_and_a_write_from_another_connection() {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    let analyst = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    let (_, first_tag, first) = key_point_tile(&analyst, None).await;
+    assert_eq!(first.len(), 40);
+
+    // A second process: `antq import points` on the same database.
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("points.csv");
+    std::fs::write(&csv, "code,category,observed_at,lon,lat\nCLI-1,drugs,2026-02-01,103.95,22.5\n")
+        .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_antq"))
+        .args(["import", "points"])
+        .arg(&csv)
+        .args(["--layer", "key_points"])
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run antq");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, second_tag, second) = key_point_tile(&analyst, Some(&first_tag)).await;
+    assert_eq!(second.len(), 41, "the import is in the next tile");
+    assert!(second.contains(&"CLI-1".to_owned()));
+
+    // Another connection, plain SQL: archiving takes a point off the layer.
+    let mut other = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query("update key_points set archived_at = now() where code = 'KP-2'")
+        .execute(&mut other)
+        .await
+        .expect("archive");
+    let (status, _, third) = key_point_tile(&analyst, Some(&second_tag)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(third.len(), 40);
+    assert!(!third.contains(&"KP-2".to_owned()));
+
+    // A write to a table the layer does not read keeps its tiles (and their tags).
+    sqlx::query("update border_posts set name = name || ' (mới)'").execute(&mut other).await.expect("rename");
+    let (status, _, _) = key_point_tile(&analyst, Some(&key_point_tile(&analyst, None).await.1)).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+}
+
+/// The tables named in `sql` among `tables`, and the `atlas_*` functions it calls.
+fn named(sql: &str, tables: &[String]) -> (Vec<String>, Vec<String>) {
+    let words: std::collections::BTreeSet<&str> =
+        sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    let found = tables.iter().filter(|t| words.contains(t.as_str())).cloned().collect();
+    let calls = words.iter().filter(|w| w.starts_with("atlas_")).map(|w| (*w).to_owned()).collect();
+    (found, calls)
+}
+
+#[tokio::test]
+async fn every_table_a_layer_reads_is_versioned_and_listed_in_its_reads() {
+    let db = test_db().await;
+    let versioned: Vec<String> =
+        sqlx::query_scalar("select name from data_versions").fetch_all(&db.pool).await.expect("versions");
+    let tables: Vec<String> =
+        sqlx::query_scalar("select tablename::text from pg_tables where schemaname = 'public'")
+            .fetch_all(&db.pool)
+            .await
+            .expect("tables");
+    for layer in &antq_atlas::layers::LAYERS {
+        for t in layer.reads {
+            assert!(versioned.iter().any(|v| v == t), "{}: '{t}' has no data version", layer.id);
+        }
+        // The source, then the bodies of the functions it calls, and theirs.
+        let (mut read, mut calls) = named(layer.source, &tables);
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(f) = calls.pop() {
+            if !seen.insert(f.clone()) {
+                continue;
+            }
+            let bodies: Vec<String> = sqlx::query_scalar("select prosrc from pg_proc where proname = $1")
+                .bind(&f)
+                .fetch_all(&db.pool)
+                .await
+                .expect("function");
+            for body in bodies {
+                let (more, further) = named(&body, &tables);
+                read.extend(more);
+                calls.extend(further);
+            }
+        }
+        assert!(!read.is_empty(), "{}: the scan found no table", layer.id);
+        if layer.id == "border_coverage" {
+            assert!(read.iter().any(|t| t == "patrol_tracks"), "the scan follows the functions: {read:?}");
+        }
+        let unversioned: Vec<&String> = read.iter().filter(|t| !layer.reads.contains(&t.as_str())).collect();
+        assert!(
+            unversioned.is_empty(),
+            "{} reads {unversioned:?} but does not list them in `reads`",
+            layer.id
+        );
+    }
 }

@@ -19,6 +19,7 @@ pub const BORDER_SEGMENTS: Layer = Layer {
                     round(ST_Length(s.geom::geography)::numeric, 1)::float8 as measured_length_m, s.geom
              from border_segments s left join border_posts p on p.id = s.post_id
              left join admin_units c on c.id = s.commune_id",
+    reads: &["border_segments", "border_posts", "admin_units"],
     temporal: false,
     id_column: "id",
     time: None,
@@ -45,6 +46,7 @@ pub const BORDER_MARKERS: Layer = Layer {
     geometry: Point,
     source: "select m.id, m.number, s.code as segment_code, m.geom
              from border_markers m left join border_segments s on s.id = m.segment_id",
+    reads: &["border_markers", "border_segments"],
     temporal: false,
     id_column: "id",
     time: None,
@@ -66,6 +68,7 @@ pub const BORDER_POSTS: Layer = Layer {
     geometry: Point,
     source: "select b.id, b.code, b.name, c.code as commune_code, b.geom
              from border_posts b left join admin_units c on c.id = b.commune_id",
+    reads: &["border_posts", "admin_units"],
     temporal: false,
     id_column: "id",
     time: None,

@@ -35,6 +35,7 @@ pub const PROVINCES: Layer = Layer {
     geometry: MultiPolygon,
     source: "select u.id, u.code, u.name, u.kind, u.population, u.valid_from, u.valid_to, u.geom
              from admin_units u where u.level = 'province' and u.validity @> $1::date",
+    reads: &["admin_units"],
     temporal: true,
     id_column: "id",
     time: None,
@@ -55,6 +56,7 @@ pub const DISTRICTS: Layer = Layer {
                     p.code as province_code, u.geom
              from admin_units u left join admin_units p on p.id = u.parent_id
              where u.level = 'district' and u.validity @> $1::date",
+    reads: &["admin_units"],
     temporal: true,
     id_column: "id",
     time: None,
@@ -97,6 +99,7 @@ pub const COMMUNES: Layer = Layer {
                  from admin_units v join designations d on d.unit_id = v.id and d.validity @> $1::date
                  where v.level = u.level and v.code = u.code) des on true
              where u.level = 'commune' and u.validity @> $1::date",
+    reads: &["admin_units", "designations"],
     temporal: true,
     id_column: "id",
     time: None,
@@ -143,6 +146,7 @@ pub const VILLAGES: Layer = Layer {
                  from admin_units v join designations d on d.unit_id = v.id and d.validity @> $1::date
                  where v.level = u.level and v.code = u.code) des on true
              where u.level = 'village' and u.validity @> $1::date",
+    reads: &["admin_units", "designations"],
     temporal: true,
     id_column: "id",
     time: None,

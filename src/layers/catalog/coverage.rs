@@ -70,6 +70,7 @@ pub const COMMUNE_STATS: Layer = Layer {
                  coalesce({datetime_end}::timestamptz, ($1::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'),
                  {category}::text) k on k.unit_id = u.id
              where u.level = 'commune' and u.validity @> $1::date",
+    reads: &["admin_units", "key_points"],
     temporal: true,
     id_column: "id",
     time: None,
@@ -109,6 +110,7 @@ pub const BORDER_COVERAGE: Layer = Layer {
     geometry: LineString,
     source: "select * from atlas_border_coverage({datetime_start}::timestamptz, {datetime_end}::timestamptz,
                                          {width}::float8, {min_share}::float8)",
+    reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
     temporal: false,
     id_column: "id",
     time: None,
@@ -144,6 +146,7 @@ pub const COVERAGE_GAPS: Layer = Layer {
     patrol_layer: false,
     geometry: LineString,
     source: "select * from atlas_coverage_gaps({datetime_start}::timestamptz, {datetime_end}::timestamptz, {width}::float8)",
+    reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
     temporal: false,
     id_column: "id",
     time: None,
@@ -180,6 +183,7 @@ pub const PATROL_EFFORT: Layer = Layer {
              select i::int8 * 10000000 + j as id, i, j, round((sum(m) / 1000)::numeric, 3)::float8 as km,
                     count(distinct patrol_id) as patrols, ST_Multi(ST_Transform((array_agg(geom))[1], 4326)) as geom
              from pieces group by i, j having sum(m) > 0",
+    reads: &["patrol_tracks", "patrols"],
     temporal: false,
     id_column: "id",
     time: None,
@@ -256,6 +260,7 @@ pub const GAPS: Layer = Layer {
              from w cross join border_segments s left join admin_units c on c.id = s.commune_id
              left join atlas_border_last_patrolled(w.e, 500, {min_share}::float8) l on l.segment_id = s.id
              where l.last_patrolled is null or w.d - l.last_patrolled >= {days}::int",
+    reads: &["admin_units", "designations", "model_sites", "border_segments", "patrols", "patrol_tracks"],
     temporal: true,
     id_column: "id",
     time: None,

@@ -56,6 +56,7 @@ pub const PLAN_COVERAGE: Layer = Layer {
     patrol_layer: false,
     geometry: LineString,
     source: "select * from atlas_plan_coverage({from}::date, {weeks}::int, {width}::float8)",
+    reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
     temporal: false,
     id_column: "id",
     time: None,
@@ -92,6 +93,7 @@ pub const PLAN_CONFLICTS: Layer = Layer {
     source: "select id, segment_code, segment_name, patrol_a, array_to_string(units_a, ', ') as units_a,
                     patrol_b, array_to_string(units_b, ', ') as units_b, overlap_start, overlap_end, shared_m, geom
              from atlas_plan_conflicts({from}::date, {weeks}::int, {width}::float8)",
+    reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
     temporal: false,
     id_column: "id",
     time: None,

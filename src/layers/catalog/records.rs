@@ -21,6 +21,7 @@ pub const KEY_POINTS: Layer = Layer {
              from key_points k join key_point_categories cat on cat.code = k.category
              left join admin_units c on c.id = k.commune_id
              where k.archived_at is null",
+    reads: &["key_points", "key_point_categories", "admin_units"],
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "observed_at", end: None }),
@@ -61,6 +62,7 @@ pub const MODEL_SITES: Layer = Layer {
              from model_sites s join model_types t on t.code = s.type_code
              left join admin_units c on c.id = s.commune_id left join admin_units v on v.id = s.village_id
              where s.archived_at is null",
+    reads: &["model_sites", "model_types", "admin_units"],
     temporal: false,
     id_column: "id",
     time: None,
@@ -101,6 +103,7 @@ pub const PATROL_ROUTES: Layer = Layer {
                     p.planned_end, w.planned_m, w.walked_m, w.walked_share, p.planned_route as geom
              from patrols p left join lateral atlas_plan_walked(p.id, 500) w on true
              where p.planned_route is not null and p.archived_at is null",
+    reads: &["patrols", "patrol_tracks"],
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "planned_start", end: Some("planned_end") }),
@@ -130,6 +133,7 @@ pub const PATROL_TRACKS: Layer = Layer {
                     t.started_at, t.ended_at, round(ST_Length(t.geom::geography)::numeric, 1)::float8 as length_m,
                     t.geom
              from patrol_tracks t join patrols p on p.id = t.patrol_id",
+    reads: &["patrol_tracks", "patrols"],
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "started_at", end: Some("ended_at") }),
