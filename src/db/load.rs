@@ -93,7 +93,8 @@ on conflict do nothing",
         sql: "
 insert into border_posts (code, name, commune_id, geom)
 select p->>'code', p->>'name',
-       (select u.id from admin_units u where u.code = p->>'commune_code' and u.valid_to is null),
+       (select u.id from admin_units u where u.code = p->>'commune_code'
+            and u.validity @> coalesce((p->>'units_on')::date, current_date)),
        ST_GeomFromGeoJSON(f->'geometry')
 from jsonb_array_elements($1::jsonb -> 'features') f cross join lateral (select f->'properties' as p) x
 on conflict do nothing",
@@ -104,7 +105,8 @@ on conflict do nothing",
         sql: "
 insert into border_segments (code, name, post_id, commune_id, official_length_m, geom)
 select p->>'code', p->>'name', (select b.id from border_posts b where b.code = p->>'post_code'),
-       (select u.id from admin_units u where u.code = p->>'commune_code' and u.valid_to is null),
+       (select u.id from admin_units u where u.code = p->>'commune_code'
+            and u.validity @> coalesce((p->>'units_on')::date, current_date)),
        (p->>'official_length_m')::numeric, ST_GeomFromGeoJSON(f->'geometry')
 from jsonb_array_elements($1::jsonb -> 'features') f cross join lateral (select f->'properties' as p) x
 on conflict do nothing",
@@ -144,8 +146,10 @@ on conflict do nothing",
 insert into model_sites (code, type_code, name, host_kind, host_name, commune_id, village_id, started_on,
                          effectiveness, rated_year, geom)
 select p->>'code', p->>'type_code', p->>'name', p->>'host_kind', p->>'host_name',
-       (select u.id from admin_units u where u.code = p->>'commune_code' and u.valid_to is null),
-       (select u.id from admin_units u where u.code = p->>'village_code' and u.valid_to is null),
+       (select u.id from admin_units u where u.code = p->>'commune_code'
+            and u.validity @> coalesce((p->>'units_on')::date, current_date)),
+       (select u.id from admin_units u where u.code = p->>'village_code'
+            and u.validity @> coalesce((p->>'units_on')::date, current_date)),
        (p->>'started_on')::date, p->>'effectiveness', (p->>'rated_year')::smallint, ST_GeomFromGeoJSON(f->'geometry')
 from jsonb_array_elements($1::jsonb -> 'features') f cross join lateral (select f->'properties' as p) x
 on conflict do nothing",

@@ -13,6 +13,10 @@ use sqlx::PgPool;
 pub struct ProvinceReport {
     /// The date the figures describe.
     pub as_of: NaiveDate,
+    /// The province as of that date (Lào Cai was code 10 until 2025-06-30, 15 from 2025-07-01).
+    pub province_code: Option<String>,
+    /// Its name.
+    pub province_name: Option<String>,
     /// Geodesic area of the province's boundary, km².
     pub area_km2: Option<f64>,
     /// Sum of the communes' populations.
@@ -84,27 +88,43 @@ pub struct ProvinceReport {
 #[tracing::instrument(skip(pool), err)]
 pub async fn province(pool: &PgPool, as_of: Option<NaiveDate>) -> Result<ProvinceReport, sqlx::Error> {
     sqlx::query_as(
-        "with d as (select coalesce($1::date, (now() at time zone 'Asia/Ho_Chi_Minh')::date) as d),
-units as (select u.* from admin_units u, d where u.validity @> d.d),
+        "with recursive d as (select coalesce($1::date, (now() at time zone 'Asia/Ho_Chi_Minh')::date) as d),
+-- The province the service covers, as of the date: the one carrying the name of the latest
+-- province (Tỉnh Lào Cai, code 10 before 2025-07-01, 15 since; old Yên Bái is beside it).
+prov as (
+    select p.* from admin_units p, d
+    where p.level = 'province' and p.validity @> d.d
+      and p.name = (select name from admin_units where level = 'province' order by valid_from desc, id limit 1)
+    order by p.id limit 1),
+units as (
+    select u.* from prov u
+    union all
+    select c.* from units t join admin_units c on c.parent_id = t.id cross join d where c.validity @> d.d),
 communes as (select * from units where level = 'commune'),
-des as (select g.kind, g.value from designations g, d where g.validity @> d.d),
-census as (select max(year)::int as year from grassroots_profiles, d where make_date(year, 12, 31) <= d.d),
+-- Decisions and censuses name units of their own day, perhaps merged since: the province's are
+-- those lying inside it.
+des as (
+    select g.kind, g.value from designations g join admin_units u on u.id = g.unit_id, d, prov
+    where g.validity @> d.d and ST_Covers(prov.geom, ST_PointOnSurface(u.geom))),
+mine as (
+    select g.* from grassroots_profiles g join admin_units u on u.id = g.unit_id, prov
+    where ST_Covers(prov.geom, ST_PointOnSurface(u.geom))),
+census as (select max(year)::int as year from mine, d where make_date(year, 12, 31) <= d.d),
 staff as (
     select sum(commune_cadres) as cadres, sum(commune_civil_servants) as civil,
            sum(commune_nonspecialised) as nonspec, sum(village_nonspecialised) as village,
            sum(police_trained) as trained,
            100.0 * count(*) filter (where security_resolution) / nullif(count(*), 0) as resolution
-    from grassroots_profiles g join census c on g.year = c.year),
+    from mine g join census c on g.year = c.year),
 pop as (select coalesce(sum(population), 0)::bigint as total from communes),
 eth as (
     select e.key, sum(c.population * (e.value #>> '{}')::float8) as people
     from communes c cross join lateral jsonb_each(c.ethnic_shares) e group by e.key),
 models as (
-    select count(*) as sites, count(distinct type_code) as types from model_sites m, d
-    where m.effectiveness = 'effective' and m.started_on <= d.d)
-select d.d as as_of,
-    (select round((ST_Area(geom::geography) / 1e6)::numeric, 2)::float8 from units where level = 'province'
-     order by id limit 1) as area_km2,
+    select count(*) as sites, count(distinct type_code) as types from model_sites m, d, prov
+    where m.effectiveness = 'effective' and m.started_on <= d.d and ST_Covers(prov.geom, m.geom))
+select d.d as as_of, (select code from prov) as province_code, (select name from prov) as province_name,
+    (select round((ST_Area(geom::geography) / 1e6)::numeric, 2)::float8 from prov) as area_km2,
     (select total from pop) as population,
     (select jsonb_object_agg(key, round((100 * people / nullif((select total from pop), 0))::numeric, 2)) from eth)
         as ethnic_shares,

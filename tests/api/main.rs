@@ -21,6 +21,7 @@ mod layers;
 mod layout;
 mod patrolled;
 mod planning;
+mod reorg;
 mod replicas;
 mod reports;
 mod routes_table;
