@@ -56,3 +56,16 @@ select ch.changed_on, ch.change, ch.basis,
 from admin_unit_changes ch
 join admin_units p on p.id = ch.predecessor_id
 join admin_units s on s.id = ch.successor_id;
+
+-- The province the service is about, at a date: of the provinces valid then, the one carrying the
+-- name of the latest province. The demo holds old Yên Bái beside old Lào Cai until 2025-06-30
+-- (the new Lào Cai, code 15, is their union), and a report "of the province" in 2020 means old
+-- Lào Cai (code 10), in 2026 the new one; a database of one province simply gets that province.
+create function atlas_home_province(p_on date) returns setof admin_units
+language sql stable as $$
+select p.* from admin_units p
+where p.level = 'province' and p.validity @> p_on
+  and p.name = (select name from admin_units where level = 'province' order by valid_from desc, id limit 1)
+order by p.id
+limit 1
+$$;

@@ -30,9 +30,9 @@ pub struct ProvinceSize {
     pub short_side_m: f64,
 }
 
-/// The union of the provinces valid on `as_of`, in EPSG:32648.
-const PROVINCE: &str = "select ST_Transform(ST_Union(u.geom), 32648) as g from admin_units u
-                        where u.level = 'province' and u.validity @> $1::date";
+/// The province on `as_of` (`atlas_home_province`: old Lào Cai before 2025-07-01, not old Yên
+/// Bái beside it), in EPSG:32648.
+const PROVINCE: &str = "select ST_Transform(u.geom, 32648) as g from atlas_home_province($1::date) u";
 
 /// The province's area and bounding box on `as_of` (`None` when no province was valid then).
 ///
@@ -356,8 +356,7 @@ pub async fn pai_counts(
                and ($2::timestamptz is null or x.observed_at >= $2)
                and ($3::timestamptz is null or x.observed_at < $3)
                and ($4::text is null or x.category = $4)
-               and exists (select 1 from admin_units u where u.level = 'province' and u.validity @> $1::date
-                           and ST_Intersects(u.geom, x.location))
+               and exists (select 1 from atlas_home_province($1::date) u where ST_Intersects(u.geom, x.location))
                and ($7::bytea is null or ST_Intersects(ST_GeomFromEWKB($7), x.location)))
          select (select count(*) from pts) as total,
                 (select count(*) from pts where exists (

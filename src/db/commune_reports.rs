@@ -28,7 +28,10 @@ w as (
 u as (
     select u.id, u.code, u.name, u.kind, u.population, u.geom, p.code as district_code, p.name as district_name
     from w cross join admin_units u left join admin_units p on p.id = u.parent_id
+    -- The communes of the province the service is about (not old Yên Bái's beside it).
+    left join lateral atlas_home_province(w.d) h on true
     where u.level = 'commune' and u.validity @> w.d and ($4::text is null or u.code = $4)
+      and (h.id is null or u.parent_id = h.id or p.parent_id = h.id)
       and ($5::bytea is null or ST_Covers(ST_GeomFromEWKB($5), ST_PointOnSurface(u.geom)))),
 des as (
     select v.code, g.kind, g.value from w cross join designations g join admin_units v on v.id = g.unit_id

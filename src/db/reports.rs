@@ -89,13 +89,8 @@ pub struct ProvinceReport {
 pub async fn province(pool: &PgPool, as_of: Option<NaiveDate>) -> Result<ProvinceReport, sqlx::Error> {
     sqlx::query_as(
         "with recursive d as (select coalesce($1::date, (now() at time zone 'Asia/Ho_Chi_Minh')::date) as d),
--- The province the service covers, as of the date: the one carrying the name of the latest
--- province (Tỉnh Lào Cai, code 10 before 2025-07-01, 15 since; old Yên Bái is beside it).
-prov as (
-    select p.* from admin_units p, d
-    where p.level = 'province' and p.validity @> d.d
-      and p.name = (select name from admin_units where level = 'province' order by valid_from desc, id limit 1)
-    order by p.id limit 1),
+-- Tỉnh Lào Cai as of the date: code 10 before 2025-07-01, 15 since (old Yên Bái is beside it).
+prov as (select p.* from d, atlas_home_province(d.d) p),
 units as (
     select u.* from prov u
     union all
