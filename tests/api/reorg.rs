@@ -9,7 +9,8 @@ use crate::support::loaded_db;
 
 /// The four dates of issue #16 and the provinces valid on each (old Lào Cai alone in 2019; old
 /// Lào Cai and old Yên Bái from 2020-03-01; the new province alone from 2025-07-01).
-pub const DATES: [(&str, i64); 4] = [("2019-12-31", 1), ("2020-04-15", 2), ("2024-12-01", 2), ("2026-12-02", 1)];
+pub const DATES: [(&str, i64); 4] =
+    [("2019-12-31", 1), ("2020-04-15", 2), ("2024-12-01", 2), ("2026-12-02", 1)];
 
 /// The interior rings of provinces and districts valid at `date` that no other unit of the same
 /// level fills: a hole that is not an enclave is a sliver left where unions do not quite meet.
@@ -97,22 +98,32 @@ async fn a_code_is_read_through_its_successors_and_predecessors_at_the_date() {
 /// the clause names, with their codes in the code list of 2025-03-01).
 const CLAUSES: [(u32, &str, &str, &[&str]); 3] = [
     (1, "04465", "Xã Khao Mang", &["04459 Xã Hồ Bốn", "04465 Xã Khao Mang"]),
-    (73, "02839", "Xã Bắc Hà", &[
-        "02839 Thị trấn Bắc Hà",
-        "02857 Xã Thải Giàng Phố",
-        "02863 Xã Hoàng Thu Phố",
-        "02866 Xã Bản Phố",
-        "02875 Xã Na Hối",
-        "02881 Xã Nậm Mòn",
-    ]),
-    (90, "02647", "Phường Lào Cai", &[
-        "02635 Phường Duyên Hải",
-        "02641 Phường Lào Cai",
-        "02644 Phường Cốc Lếu",
-        "02647 Phường Kim Tân",
-        "02665 Xã Vạn Hoà",
-        "02911 Xã Bản Phiệt",
-    ]),
+    (
+        73,
+        "02839",
+        "Xã Bắc Hà",
+        &[
+            "02839 Thị trấn Bắc Hà",
+            "02857 Xã Thải Giàng Phố",
+            "02863 Xã Hoàng Thu Phố",
+            "02866 Xã Bản Phố",
+            "02875 Xã Na Hối",
+            "02881 Xã Nậm Mòn",
+        ],
+    ),
+    (
+        90,
+        "02647",
+        "Phường Lào Cai",
+        &[
+            "02635 Phường Duyên Hải",
+            "02641 Phường Lào Cai",
+            "02644 Phường Cốc Lếu",
+            "02647 Phường Kim Tân",
+            "02665 Xã Vạn Hoà",
+            "02911 Xã Bản Phiệt",
+        ],
+    ),
 ];
 
 #[tokio::test]
