@@ -21,14 +21,15 @@ fn as_of() -> NaiveDate {
     NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").expect("a date")
 }
 
-/// Live key points inside the province on `AS_OF`, observed in [start, end), by plain SQL.
+/// Live key points inside the province on `AS_OF` (old Lào Cai, not old Yên Bái beside it),
+/// observed in [start, end), by plain SQL.
 async fn points_in_province(pool: &PgPool, start: &str, end: &str) -> i64 {
     sqlx::query_scalar(
         "select count(*) from key_points k where k.archived_at is null
            and k.observed_at >= $2::date::timestamp at time zone 'Asia/Ho_Chi_Minh'
            and k.observed_at < $3::date::timestamp at time zone 'Asia/Ho_Chi_Minh'
            and exists (select 1 from admin_units u where u.level = 'province' and u.validity @> $1::date
-                       and ST_Intersects(u.geom, k.location))",
+                       and u.code = '10' and ST_Intersects(u.geom, k.location))",
     )
     .bind(as_of())
     .bind(start)
