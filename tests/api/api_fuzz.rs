@@ -117,3 +117,80 @@ async fn parameters_postgresql_cannot_hold_are_400_not_500() {
         );
     }
 }
+
+/// The links schemathesis' stateful phase follows: each names an operation of the definition and
+/// only parameters that operation has, and the create → change → archive chain works when
+/// followed by hand (the `ETag` of each answer is the `If-Match` of the next).
+#[tokio::test]
+async fn the_links_lead_to_declared_operations_and_work_when_followed() {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    let admin = as_user(app(db.pool.clone()), &token(&db.pool, Role::Admin, &[]).await);
+    let (_, doc) = get_json(&admin, "/api/v1/openapi.json").await;
+    let mut followed = 0;
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in ops.as_object().expect("operations") {
+            for (status, answer) in op["responses"].as_object().expect("responses") {
+                for (name, link) in answer["links"].as_object().into_iter().flatten() {
+                    let what = format!("{method} {path} {status} link {name}");
+                    let reference = link["operationRef"].as_str().expect("operationRef");
+                    let pointer = reference.strip_prefix('#').expect("a local reference");
+                    let target =
+                        doc.pointer(pointer).unwrap_or_else(|| panic!("{what}: {reference} is not there"));
+                    let declared: Vec<String> = target["parameters"]
+                        .as_array()
+                        .expect("parameters")
+                        .iter()
+                        .map(|p| {
+                            format!("{}.{}", p["in"].as_str().unwrap_or(""), p["name"].as_str().unwrap_or(""))
+                        })
+                        .collect();
+                    for parameter in link["parameters"].as_object().expect("parameters").keys() {
+                        let qualified = if parameter.contains('.') {
+                            parameter.clone()
+                        } else {
+                            format!("path.{parameter}")
+                        };
+                        assert!(declared.contains(&qualified), "{what}: {parameter} not among {declared:?}");
+                    }
+                    followed += 1;
+                }
+            }
+        }
+    }
+    assert!(followed >= 20, "only {followed} links");
+    let create = &doc["paths"]["/api/v1/key-points"]["post"]["responses"]["201"]["links"];
+    assert_eq!(create["change"]["parameters"]["header.If-Match"], "$response.header.ETag");
+
+    // Followed by hand: create, read through the link's id, change with its ETag, archive with the next.
+    let body = r#"{"code":"KP-LINK-1","category":"crime","observed_at":"2020-06-01T03:00:00Z","lon":103.97,"lat":22.49}"#;
+    let request = |method: Method, uri: String, etag: Option<&str>, body: Option<&str>| {
+        let mut r =
+            Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
+        if let Some(e) = etag {
+            r = r.header(header::IF_MATCH, e);
+        }
+        r.body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned()))).expect("request")
+    };
+    let created = admin
+        .clone()
+        .oneshot(request(Method::POST, "/api/v1/key-points".into(), None, Some(body)))
+        .await
+        .expect("answer");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let etag = created.headers()[header::ETAG].to_str().expect("ascii").to_owned();
+    let feature: Value =
+        serde_json::from_slice(&created.into_body().collect().await.expect("body").to_bytes()).expect("json");
+    let id = feature["id"].as_i64().expect("the link's $response.body#/id");
+    let one = format!("/api/v1/key-points/{id}");
+    let changed = admin
+        .clone()
+        .oneshot(request(Method::PATCH, one.clone(), Some(&etag), Some(r#"{"severity":4}"#)))
+        .await
+        .expect("answer");
+    assert_eq!(changed.status(), StatusCode::OK);
+    let etag = changed.headers()[header::ETAG].to_str().expect("ascii").to_owned();
+    let archived =
+        admin.clone().oneshot(request(Method::DELETE, one, Some(&etag), None)).await.expect("answer");
+    assert_eq!(archived.status(), StatusCode::OK);
+}

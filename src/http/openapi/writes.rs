@@ -73,11 +73,58 @@ fn patrol_properties() -> Value {
         "ended_at": { "type": "string", "format": "date-time" }, "note": { "type": "string" } })
 }
 
+/// The OpenAPI links out of an answer carrying a record of `base` (`/api/v1/key-points`): read
+/// it, change it and archive it with the answer's `ETag`, and (per kind) its history, its layer
+/// item or a track upload. Clients learn the next step from them, and schemathesis' stateful
+/// phase follows them: it creates a record, then reads, edits and archives that very record.
+fn links(base: &str, from_create: bool) -> Value {
+    let at = |method: &str, path: &str| format!("#/paths/{}/{method}", path.replace('/', "~1"));
+    let one = format!("{base}/{{id}}");
+    let id = json!({ "id": "$response.body#/id" });
+    let versioned = json!({ "id": "$response.body#/id", "header.If-Match": "$response.header.ETag" });
+    let mut links = serde_json::Map::new();
+    let mut link = |name: &str, operation: String, parameters: &Value, description: &str| {
+        links.insert(
+            name.to_owned(),
+            json!({ "operationRef": operation, "parameters": parameters, "description": description }),
+        );
+    };
+    if from_create {
+        link("read", at("get", &one), &id, "the record just created");
+    }
+    link("change", at("patch", &one), &versioned, "change this version of the record");
+    link("archive", at("delete", &one), &versioned, "archive this version of the record");
+    match base {
+        "/api/v1/key-points" => {
+            link("history", at("get", &format!("{one}/history")), &id, "every version of the key point");
+            let item = "/api/v1/collections/key_points/items/{fid}";
+            link(
+                "item",
+                at("get", item),
+                &json!({ "fid": "$response.body#/id" }),
+                "the key point in its layer",
+            );
+        }
+        "/api/v1/patrols" => {
+            link("tracks", at("post", &format!("{one}/tracks")), &id, "upload the patrol's GPX tracks");
+        }
+        _ => {}
+    }
+    Value::Object(links)
+}
+
+/// `op` with `links` on its success answer `status`.
+fn with_links(mut op: Value, status: &str, links: Value) -> Value {
+    op["responses"][status]["links"] = links;
+    op
+}
+
 /// The description of `route` when it is one of the write routes.
 pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
     let p = route.permission;
     let feature = ("200", "application/geo+json", "the Feature, with its version as ETag");
     let created = ("201", "application/geo+json", "created: the Feature, ETag, and Location");
+    let base = route.path.split("/{").next().unwrap_or(route.path);
     let (what, properties): (&str, fn() -> Value) = match route.path {
         p if p.starts_with("/api/v1/key-points") => ("key point", key_point_properties),
         p if p.starts_with("/api/v1/model-sites") => ("model site", model_site_properties),
@@ -90,17 +137,18 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             let mut op =
                 versioned(operation(&format!("Create a {what}"), p, vec![idempotency_key()], created));
             body(&mut op, feature_body(&properties()));
-            op
+            with_links(op, "201", links(base, true))
         }
         (Method::GET, "/api/v1/key-points/{id}" | "/api/v1/model-sites/{id}" | "/api/v1/patrols/{id}") => {
-            operation(&format!("Read one {what} (archived too)"), p, vec![id_param(what)], feature)
+            let op = operation(&format!("Read one {what} (archived too)"), p, vec![id_param(what)], feature);
+            with_links(op, "200", links(base, false))
         }
         (Method::PATCH, _) => {
             let summary = format!("Change a {what} (absent fields stay; a Point moves it)");
             let params = vec![id_param(what), if_match(), idempotency_key()];
             let mut op = versioned(operation(&summary, p, params, feature));
             body(&mut op, feature_body(&properties()));
-            op
+            with_links(op, "200", links(base, false))
         }
         (Method::DELETE, _) => versioned(operation(
             &format!("Archive a {what} (it leaves the layers; its history stays)"),
