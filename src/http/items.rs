@@ -1,8 +1,6 @@
 //! OGC API – Features items: a page of a layer's features (`/items`) and one feature
 //! (`/items/{fid}`), as RFC 7946 GeoJSON with paging and alternate links.
 
-use std::fmt::Write as _;
-
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -16,6 +14,7 @@ use super::links::{base_url, query_string};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
+use crate::layers::formats::FeatureCollection;
 use crate::layers::params::{self, Filters};
 use crate::layers::query::{self, FeatureShape, Page};
 use crate::layers::values::ParamError;
@@ -142,18 +141,23 @@ pub async fn items(
     }
 
     // The features are already GeoJSON text from PostGIS: splice, do not re-parse.
-    let mut body = String::with_capacity(features.iter().map(String::len).sum::<usize>() + 512);
-    body.push_str("{\"type\":\"FeatureCollection\",\"features\":[");
-    body.push_str(&features.join(","));
-    let _ = write!(
-        body,
-        "],\"numberMatched\":{matched},\"numberReturned\":{returned},\"links\":{}",
-        Json_::Array(links)
-    );
+    let mut body = Vec::with_capacity(features.iter().map(String::len).sum::<usize>() + 512);
+    let mut collection = FeatureCollection::open(&mut body, None, false);
+    for feature in &features {
+        collection.push(&mut body, feature);
+    }
+    let members = [
+        ("numberMatched", json!(matched)),
+        ("numberReturned", json!(returned)),
+        ("links", Json_::Array(links)),
+    ];
+    collection.close(&mut body, &members);
     // The generation time is left out of the entity tag: the same data gives the same tag.
-    let tag = cache::etag(body.as_bytes());
-    let _ = write!(body, ",\"timeStamp\":\"{}\"}}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
-    Ok(cache::respond_tagged(&headers, &tag, body.into_bytes(), GEOJSON, visibility(layer)))
+    let tag = cache::etag(&body);
+    body.pop();
+    let stamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    body.extend_from_slice(format!(",\"timeStamp\":\"{stamp}\"}}").as_bytes());
+    Ok(cache::respond_tagged(&headers, &tag, body, GEOJSON, visibility(layer)))
 }
 
 /// `GET /api/v1/collections/{id}/items/{fid}`.

@@ -12,7 +12,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::extract::{AsOf, F, Path, Query, Window};
 use super::gate::Principal;
@@ -21,6 +20,7 @@ use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db;
 use crate::db::audit::{self, Outcome};
+use crate::layers::formats::{csv_key_values, csv_table};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -67,19 +67,16 @@ pub(super) fn bounds(window: Option<Window>) -> (Option<DateTime<Utc>>, Option<D
     window.map_or((None, None), |Window(w)| (w.start, w.end))
 }
 
-/// Rows as an RFC 4180 CSV table with a header of their field names, UTF-8, audited as an export
-/// (the rows carry restricted figures).
+/// Rows as an RFC 4180 CSV table with a header of their field names, UTF-8, text cells defused
+/// (`layers::formats`, as the layer exports), audited as an export (the rows carry restricted
+/// figures).
 pub(super) async fn csv_export<T: serde::Serialize>(
     state: &AppState,
     who: &Principal,
     target: &str,
     rows: &[T],
 ) -> Result<Response> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer.serialize(row).map_err(|e| ApiError::Internal(e.into()))?;
-    }
-    let body = writer.into_inner().map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    let body = csv_table(rows).map_err(|e| ApiError::Internal(e.into()))?;
     let entry = who.audit("export", Outcome::Ok).with_target(target.to_owned());
     audit::record(&state.pool, &entry).await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())
@@ -91,8 +88,11 @@ async fn province(State(state): State<AppState>, Query(q): Query<ProvinceQuery>)
     Ok(match format {
         F::Json | F::GeoJson | F::Kml => Json(report).into_response(),
         F::Csv => {
+            // The report as a two-column table, `key,value`, sorted by key; the ethnic shares
+            // become one row per group (`ethnic_shares.Mông`).
             let value = serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.into()))?;
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&value)).into_response()
+            let fields = value.as_object().cloned().unwrap_or_default();
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv_key_values(&fields)).into_response()
         }
     })
 }
@@ -130,55 +130,5 @@ async fn commune(
             Err(ApiError::Forbidden(format!("commune {code} is outside your jurisdiction")))
         }
         None => Err(ApiError::NotFound(format!("commune {code} on that date"))),
-    }
-}
-
-/// The report as a two-column table, `key,value`, sorted by key; the ethnic shares
-/// become one row per group (`ethnic_shares.Mông`).
-fn to_csv(report: &Value) -> String {
-    let mut out = String::from("key,value\r\n");
-    let Some(fields) = report.as_object() else { return out };
-    for (key, value) in fields {
-        match value {
-            Value::Object(groups) => {
-                for (group, share) in groups {
-                    push_row(&mut out, &format!("{key}.{group}"), share);
-                }
-            }
-            other => push_row(&mut out, key, other),
-        }
-    }
-    out
-}
-
-fn push_row(out: &mut String, key: &str, value: &Value) {
-    let text = match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    out.push_str(&csv_field(key));
-    out.push(',');
-    out.push_str(&csv_field(&text));
-    out.push_str("\r\n");
-}
-
-/// RFC 4180 quoting: only where needed.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_only_what_needs_it() {
-        assert_eq!(csv_field("Mông"), "Mông");
-        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 }

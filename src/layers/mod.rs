@@ -9,7 +9,7 @@
 //!
 //! The files, leaves first: `layer` (what a layer is), `values` (typed values, dates, intervals,
 //! the parameter error), `inputs` (the typed parameters every endpoint shares), `sql` (SQL text
-//! with its bound values), `cql2` and `params` (what a
+//! with its bound values), `formats` (the one CSV writer and the one `FeatureCollection` writer), `cql2` and `params` (what a
 //! request asks), `catalog` (the layers), then the machinery: `query` (items, counts), `tiles`,
 //! `writers` (exports) and `analysis_runs` (the stored runs the analysis layers read). This file
 //! only declares and re-exports them, so no file here imports another that imports it back.
@@ -17,6 +17,7 @@
 pub mod analysis_runs;
 mod catalog;
 pub mod cql2;
+pub mod formats;
 pub mod inputs;
 mod layer;
 pub mod params;

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 use tokio::sync::mpsc;
 
+use super::formats::{FeatureCollection, csv_line};
 use super::layer::{GeometryType, Layer, PropType, ReadScope};
 use super::params::Filters;
 use super::query::{FeatureShape, conditions, feature_select, start, text_expr};
@@ -130,40 +131,32 @@ async fn write_all(
     sql.text = format!("{select} from ({}) l where {conds} order by l.{}", sql.source, layer.id_column);
 
     let mut buf = Vec::with_capacity(CHUNK + 4096);
-    write_header(&mut buf, layer, format);
+    let mut collection = write_header(&mut buf, layer, format);
     let mut rows = sql.query().fetch(pool);
-    let mut first = true;
     while let Some(row) = rows.try_next().await? {
-        write_row(&mut buf, layer, format, &row, first);
-        first = false;
+        write_row(&mut buf, layer, format, &row, collection.as_mut());
         flush(&mut buf, tx, false).await?;
     }
-    match format {
-        Format::GeoJson => buf.extend_from_slice(b"\n]}\n"),
-        Format::Kml => buf.extend_from_slice(b"</Document>\n</kml>\n"),
-        Format::Csv => {}
+    match (format, collection) {
+        (Format::GeoJson, Some(collection)) => collection.close(&mut buf, &[]),
+        (Format::Kml, _) => buf.extend_from_slice(b"</Document>\n</kml>\n"),
+        _ => {}
     }
     flush(&mut buf, tx, true).await
 }
 
-fn write_header(buf: &mut Vec<u8>, layer: &Layer, format: Format) {
+fn write_header(buf: &mut Vec<u8>, layer: &Layer, format: Format) -> Option<FeatureCollection> {
     match format {
-        Format::GeoJson => {
-            let name = serde_json::to_string(layer.id).unwrap_or_default();
-            buf.extend_from_slice(
-                format!("{{\"type\":\"FeatureCollection\",\"name\":{name},\"features\":[\n").as_bytes(),
-            );
-        }
+        Format::GeoJson => return Some(FeatureCollection::open(buf, Some(layer.id), true)),
         Format::Csv => {
             buf.extend_from_slice("\u{feff}".as_bytes());
-            let mut header = vec![layer.id_column.to_owned()];
-            header.extend(layer.properties.iter().map(|p| p.name.to_owned()));
-            header.push("wkt".to_owned());
+            let mut header = vec![layer.id_column];
+            header.extend(layer.properties.iter().map(|p| p.name));
+            header.push("wkt");
             if layer.geometry == GeometryType::Point {
-                header.extend(["lon".to_owned(), "lat".to_owned()]);
+                header.extend(["lon", "lat"]);
             }
-            buf.extend_from_slice(header.join(",").as_bytes());
-            buf.extend_from_slice(b"\r\n");
+            buf.extend_from_slice(csv_line(header.into_iter().map(|h| (h, true))).as_bytes());
         }
         Format::Kml => {
             buf.extend_from_slice(
@@ -175,27 +168,33 @@ fn write_header(buf: &mut Vec<u8>, layer: &Layer, format: Format) {
             );
         }
     }
+    None
 }
 
-fn write_row(buf: &mut Vec<u8>, layer: &Layer, format: Format, row: &PgRow, first: bool) {
+fn write_row(
+    buf: &mut Vec<u8>,
+    layer: &Layer,
+    format: Format,
+    row: &PgRow,
+    collection: Option<&mut FeatureCollection>,
+) {
     let col = |i: usize| sqlx::Row::try_get::<Option<String>, _>(row, i).ok().flatten();
     match format {
         Format::GeoJson => {
-            if !first {
-                buf.extend_from_slice(b",\n");
+            if let Some(collection) = collection {
+                collection.push(buf, &col(0).unwrap_or_default());
             }
-            buf.extend_from_slice(col(0).unwrap_or_default().as_bytes());
         }
         Format::Csv => {
-            let mut line = csv_field(&col(0).unwrap_or_default(), false);
             let n = 1 + layer.properties.len() + if layer.geometry == GeometryType::Point { 3 } else { 1 };
-            for i in 1..n {
-                let is_text = layer.properties.get(i - 1).is_some_and(|p| p.ty == PropType::Text);
-                line.push(',');
-                line.push_str(&csv_field(&col(i).unwrap_or_default(), is_text));
-            }
-            line.push_str("\r\n");
-            buf.extend_from_slice(line.as_bytes());
+            let cells: Vec<(String, bool)> = (0..n)
+                .map(|i| {
+                    let is_text =
+                        i > 0 && layer.properties.get(i - 1).is_some_and(|p| p.ty == PropType::Text);
+                    (col(i).unwrap_or_default(), is_text)
+                })
+                .collect();
+            buf.extend_from_slice(csv_line(cells.iter().map(|(v, t)| (v.as_str(), *t))).as_bytes());
         }
         Format::Kml => {
             let mut pm = String::from("<Placemark>");
@@ -220,21 +219,6 @@ fn write_row(buf: &mut Vec<u8>, layer: &Layer, format: Format, row: &PgRow, firs
     }
 }
 
-/// RFC 4180 quoting; text cells starting with `= + - @` get a leading apostrophe so that a
-/// spreadsheet shows them instead of running them as formulas (CSV injection).
-fn csv_field(value: &str, is_text: bool) -> String {
-    let guarded = if is_text && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
 fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -254,15 +238,6 @@ fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_quotes_and_defuses_formulas() {
-        assert_eq!(csv_field("Bản Vược", true), "Bản Vược");
-        assert_eq!(csv_field("a,b", true), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\"", true), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")", true), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-12.5", false), "-12.5");
-    }
 
     #[test]
     fn xml_text_is_escaped() {

@@ -233,3 +233,29 @@ async fn commune_rows_count_every_key_point_of_the_window_once() {
     assert!(text.starts_with("code,name,kind,district_code,"), "{text}");
     assert_eq!(text.lines().count(), 153);
 }
+
+/// The commune reports' CSV goes through the one CSV writer (`layers::formats`): a cell that a
+/// spreadsheet would run as a formula (`= + - @`, OWASP "CSV injection") comes out with a leading
+/// apostrophe, quoted as RFC 4180 asks, while numbers keep their sign.
+#[tokio::test]
+async fn a_report_csv_cell_that_is_a_formula_is_defused() {
+    let (db, app) = crate::coverage::world_app(antq_atlas::auth::Role::Analyst, &[]).await;
+    for (code, name) in [("90001", "=HYPERLINK(\"http://x\",\"y\")"), ("90002", "@SUM(1+1)")] {
+        sqlx::query("update admin_units set name = $1 where code = $2")
+            .bind(name)
+            .bind(code)
+            .execute(&db.pool)
+            .await
+            .expect("rename");
+    }
+    let (status, _, body) =
+        crate::support::get_raw(&app, "/api/v1/reports/communes?as_of=2020-06-30&f=csv", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body).expect("UTF-8");
+    assert!(text.contains("90001,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","), "{text}");
+    assert!(text.contains("90002,'@SUM(1+1),"), "{text}");
+    for line in text.lines().skip(1) {
+        let name = line.split(',').nth(1).unwrap_or_default();
+        assert!(!name.trim_start_matches('"').starts_with(['=', '+', '-', '@']), "{line}");
+    }
+}
