@@ -7,11 +7,11 @@ use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};
 
 /// The share of a border segment a patrol must cover to count as having patrolled it (issue 21),
-/// unless a caller chooses another. A track's band reaches at most half the sight width past
-/// where the patrol walked: 250 m at the default 500 m. The demo's shortest segment (BG-01) is
-/// 1,002 m, so a patrol that only grazes a segment's end covers under 25 % of any segment there,
-/// while a patrol walking a quarter of the longest (BG-19, 14.4 km: 3.6 km, one to two hours at
-/// the demo's walking speeds) counts. A wider width makes longer grazes: raise it with the width.
+/// unless a caller chooses another. A track's band reaches up to half the sight width (250 m at
+/// 500 m) past where the patrol walked, so a neighbouring post's patrol grazes a segment's end. On
+/// the demo's 2020 patrols other posts' touches cover at most 13.8 % of a segment, and the own
+/// post's patrols 25 % or more in 609 of 618 cases; 50 % would drop 134 real patrols, and 250 m is
+/// a quarter of the shortest segment (1,002 m). Measured and argued in docs/analysis.md.
 pub const DEFAULT_MIN_SHARE: f64 = 0.25;
 
 /// What effort is grouped by (`by=month|unit|commune`).
@@ -97,4 +97,58 @@ order by u.code"
             .to_owned(),
     };
     sqlx::query_as(AssertSqlSafe(sql)).bind(start).bind(end).bind(jurisdiction).fetch_all(pool).await
+}
+
+/// A border segment's patrol history (issue 21), for the coordinator asking why its last
+/// patrolled date is what it is: its coverage row of `border_coverage` (same window, width and
+/// minimum share) and `patrols`, newest first: every patrol that touched it in the window, plus
+/// the latest patrol that counted and the latest that touched it when these came before the
+/// window. Each with its code, kind, units, end (`ended_at`, and `date` in Vietnam), the metres
+/// and share of the segment it covered, whether it counts (`share >= min_share`) and whether it
+/// is in the window. `None` when no segment has this code; `Some((false, _))` when the segment
+/// does not meet `jurisdiction` (EWKB), and then the answer is not computed.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip(pool, jurisdiction), err)]
+pub async fn segment_patrols(
+    pool: &PgPool,
+    code: &str,
+    window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    width: f64,
+    min_share: f64,
+    jurisdiction: Option<Vec<u8>>,
+) -> Result<Option<(bool, serde_json::Value)>, sqlx::Error> {
+    let row: Option<(bool, Option<serde_json::Value>)> = sqlx::query_as(
+        "with seg as (select s.id, $6::bytea is null or ST_Intersects(s.geom, ST_GeomFromEWKB($6)) as inside
+                      from border_segments s where s.code = $1),
+         w as (select * from atlas_window($2, $3)),
+         sp as materialized (
+             select x.* from w, seg, atlas_segment_patrols('-infinity', w.e, $4) x
+             where seg.inside and x.segment_id = seg.id),
+         shown as (
+             select sp.* from sp, w where sp.ended_at >= w.s
+             union
+             (select * from sp where sp.share >= $5 order by ended_at desc limit 1)
+             union
+             (select * from sp order by ended_at desc, covered_m desc limit 1))
+         select seg.inside, case when seg.inside then (
+             select to_jsonb(c) - 'geom' - 'id' || jsonb_build_object('width_m', $4::float8, 'patrols',
+                 (select coalesce(jsonb_agg(jsonb_build_object('code', p.code, 'kind', p.kind, 'units', p.units,
+                         'ended_at', x.ended_at, 'date', (x.ended_at at time zone 'Asia/Ho_Chi_Minh')::date,
+                         'covered_m', x.covered_m, 'share', x.share, 'counts', x.share >= $5,
+                         'in_window', x.ended_at >= c.window_start) order by x.ended_at desc, p.code), '[]')
+                  from shown x join patrols p on p.id = x.patrol_id))
+             from atlas_border_coverage($2, $3, $4, $5) c where c.id = seg.id) end
+         from seg",
+    )
+    .bind(code)
+    .bind(window.0)
+    .bind(window.1)
+    .bind(width)
+    .bind(min_share)
+    .bind(jurisdiction)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(inside, answer)| (inside, answer.unwrap_or(serde_json::Value::Null))))
 }

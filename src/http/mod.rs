@@ -33,6 +33,7 @@ mod point_writes;
 mod reports;
 pub mod routes;
 mod search;
+mod segments;
 mod state;
 mod tiles;
 mod web_config;
@@ -72,6 +73,7 @@ pub fn routes() -> Vec<Route> {
         reports::routes(),
         effort::routes(),
         planning::routes(),
+        segments::routes(),
         openapi::routes(),
         search::routes(),
         web_config::routes(),

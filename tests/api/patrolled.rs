@@ -220,3 +220,83 @@ async fn on_the_demo_bg11_and_bg15_show_dates_older_than_march() {
     assert!((rows[0].6.unwrap_or_default() - 41.0).abs() < 1.0, "the check's 41 m: {rows:?}");
     assert_eq!((rows[1].3, rows[1].5), (day(2, 27), day(3, 30)), "{rows:?}");
 }
+
+/// The patrols of a segment, as (code, date, metres, share, counts, in the window).
+fn history(body: &Value) -> Vec<(String, String, f64, f64, bool, bool)> {
+    body["patrols"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no patrols in {body}"))
+        .iter()
+        .map(|p| {
+            let text = |k: &str| p[k].as_str().unwrap_or_default().to_owned();
+            let num = |k: &str| p[k].as_f64().unwrap_or(f64::NAN);
+            (
+                text("code"),
+                text("date"),
+                num("covered_m"),
+                num("share"),
+                p["counts"] == true,
+                p["in_window"] == true,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_segments_history_shows_why_its_date_is_what_it_is() {
+    let db = test_db().await;
+    border(&db.pool).await;
+    let app = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    let june = "datetime=2020-06-01/2020-06-30";
+    let (status, p1) =
+        get_json(&app, &format!("/api/v1/analysis/border-segments/BG-P1/patrols?{june}")).await;
+    assert_eq!(status, StatusCode::OK, "{p1}");
+    // June's graze, then the patrol before the window that gives the date.
+    assert_eq!(
+        history(&p1),
+        [
+            ("PB".to_owned(), "2020-06-20".to_owned(), 41.0, 0.0041, false, true),
+            ("PA".to_owned(), "2020-05-11".to_owned(), 6000.0, 0.6, true, false)
+        ]
+    );
+    assert_eq!(
+        (&p1["last_patrolled"], &p1["days_since_patrolled"], &p1["code"]),
+        (&"2020-05-11".into(), &50.into(), &"BG-P1".into())
+    );
+    assert_eq!((p1["width_m"].as_f64(), p1["min_share"].as_f64()), (Some(500.0), Some(0.25)), "{p1}");
+    assert_eq!(p1["patrols"][0]["units"][0], "Đồn PB");
+
+    let (_, p3) =
+        get_json(&app, &format!("/api/v1/analysis/border-segments/BG-P3/patrols?{june}&min_share=0.2495"))
+            .await;
+    let codes: Vec<_> = history(&p3).into_iter().map(|p| (p.0, p.4)).collect();
+    assert_eq!(codes, [("PD".to_owned(), true), ("PC".to_owned(), true)]);
+    assert_eq!(p3["last_patrolled"], "2020-06-15");
+
+    let (status, body) = get_json(&app, "/api/v1/analysis/border-segments/BG-99/patrols").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = get_json(&app, "/api/v1/analysis/border-segments/BG-P1/patrols?min_share=2").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["description"].as_str().unwrap_or_default().contains("min_share"), "{body}");
+}
+
+#[tokio::test]
+async fn a_segment_outside_an_editors_jurisdiction_is_403() {
+    let db = test_db().await;
+    border(&db.pool).await;
+    sqlx::query(
+        "insert into admin_units (code, level, kind, name, valid_from, geom) values ('91', 'province', 'tỉnh', 'Tỉnh 91',
+         '2000-01-01', ST_Multi(ST_Transform(ST_MakeEnvelope(380000, 2490000, 395000, 2520000, 32648), 4326)))",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("unit");
+    let app = as_user(app(db.pool.clone()), &token(&db.pool, Role::Editor, &["91"]).await);
+    let (status, body) = get_json(&app, "/api/v1/analysis/border-segments/BG-P1/patrols").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let viewer = as_user(crate::support::app(db.pool.clone()), &token(&db.pool, Role::Viewer, &[]).await);
+    assert_eq!(
+        get_json(&viewer, "/api/v1/analysis/border-segments/BG-P1/patrols").await.0,
+        StatusCode::FORBIDDEN
+    );
+}

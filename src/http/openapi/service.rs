@@ -14,6 +14,10 @@ pub(super) fn analysis_operation(route: &Route) -> Option<Value> {
     let window = |default: &str| query("datetime", json!({ "type": "string" }), default);
     let as_of = || query("as_of", json!({ "type": "string", "format": "date" }), "default today");
     let format = || query("f", json!({ "type": "string", "enum": ["json", "csv"] }), "format");
+    let width = || {
+        let schema = json!({ "type": "number", "minimum": 10, "maximum": 5000, "default": 500 });
+        query("width", schema, "sight width in metres")
+    };
     match (route.method.clone(), route.path) {
         (Method::GET, "/api/v1/reports/communes") => one(
             "One row of figures per commune as of a date (designations, staff, villages, models, key points, \
@@ -55,10 +59,21 @@ pub(super) fn analysis_operation(route: &Route) -> Option<Value> {
                     json!({ "type": "integer", "minimum": 1, "maximum": 26, "default": 4 }),
                     "window length in weeks",
                 ),
+                width(),
+            ],
+        ),
+        (Method::GET, "/api/v1/analysis/border-segments/{code}/patrols") => one(
+            "One border segment's patrol history: its coverage row (as border_coverage) and, newest first, each \
+             patrol that touched it in the window, plus the last that counted and the last that touched it before \
+             the window, with units, date, metres, share and whether it counts (share >= min_share)",
+            vec![
+                param("code", "path", true, json!({ "type": "string" }), "border segment code (BG-11)"),
+                window("window of tracks; default the last 30 days up to today (Vietnam)"),
+                width(),
                 query(
-                    "width",
-                    json!({ "type": "number", "minimum": 10, "maximum": 5000, "default": 500 }),
-                    "sight width in metres",
+                    "min_share",
+                    json!({ "type": "number", "minimum": 0, "maximum": 1, "default": 0.25 }),
+                    "least share of the segment a patrol must cover to count as patrolling it",
                 ),
             ],
         ),

@@ -223,6 +223,11 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             (Method::GET, "/api/v1/analysis/plan-coverage"),
             ex("/api/v1/analysis/plan-coverage?from=2020-06-01&weeks=2", None, StatusCode::OK, false),
         ),
+        // The walk's fixtures have no border: any segment is unknown.
+        (
+            (Method::GET, "/api/v1/analysis/border-segments/{code}/patrols"),
+            ex("/api/v1/analysis/border-segments/BG-11/patrols", None, StatusCode::NOT_FOUND, false),
+        ),
         ((Method::GET, "/api/v1/openapi.json"), ex("/api/v1/openapi.json", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/api.html"), ex("/api/v1/api.html", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/search"), ex("/api/v1/search?q=ban", None, StatusCode::OK, false)),
