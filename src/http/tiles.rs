@@ -86,6 +86,30 @@ pub async fn tile(
     Ok(cache::respond_tagged(&headers, &tag, bytes, MVT, visibility(layer)))
 }
 
+/// The layer's entry in TileJSON's `vector_layers`: its fields, and for a layer aggregated at
+/// low zooms what its tiles carry there (the legend a tile client reads), Vietnamese first.
+fn vector_layer(layer: &Layer, mut fields: serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+    let Some(below) = layer.aggregate_below else {
+        return json!({ "id": layer.id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM });
+    };
+    fields.insert("count".into(), json!("Number"));
+    let by = layer.style.category_property.unwrap_or("-");
+    json!({
+        "id": layer.id,
+        "fields": fields,
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "description": format!(
+            "Dưới mức thu phóng {below}: mỗi ô lưới {c}×{c} của ô bản đồ là một điểm gộp, với count (số đối tượng) \
+             và count_<{by}> theo từng loại; từ mức {below}: từng đối tượng. Below zoom {below}: one point per \
+             cell of a {c}×{c} grid per tile, with count and count_<{by}> per category; from zoom {below}: \
+             each feature.",
+            c = tiles::CELLS
+        ),
+        "antq:aggregate_below": below,
+    })
+}
+
 /// `GET /api/v1/collections/{id}/tiles/WebMercatorQuad/tilejson.json` (TileJSON 3.0); the
 /// tile URLs carry the same filters as this request.
 pub async fn tilejson(
@@ -120,7 +144,7 @@ pub async fn tilejson(
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": bbox.unwrap_or([-180.0, -85.05, 180.0, 85.05]),
-        "vector_layers": [{ "id": layer.id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM }],
+        "vector_layers": [vector_layer(layer, fields)],
     });
     Ok(cache::respond(&headers, body.to_string().into_bytes(), "application/json", visibility(layer)))
 }

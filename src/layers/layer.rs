@@ -182,6 +182,10 @@ pub struct Layer {
     /// The tables the source reads (through the functions it calls too): their data versions
     /// (migration 0040) key the layer's cached tiles, so a write to any of them retires them.
     pub reads: &'static [&'static str],
+    /// Point layers: below this zoom a tile carries a count per cell (and per category of
+    /// `style.category_property`) instead of the features, which return one by one from this
+    /// zoom on (see `tiles::aggregates`). `None`: features at every zoom.
+    pub aggregate_below: Option<u8>,
     /// Whether the source reads the "as of" date as `$1`.
     pub temporal: bool,
     /// The feature id column (unique within the layer).

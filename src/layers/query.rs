@@ -328,6 +328,7 @@ mod tests {
         source: "select 1 as id, {datetime_start} as s, {datetime_end} as e, {category} as c, {days} as d,
                         {datetime_start} as again, null::geometry as geom",
         reads: &[],
+        aggregate_below: None,
         temporal: true,
         id_column: "id",
         time: None,

@@ -30,6 +30,7 @@ mod search;
 mod security;
 mod shapefiles;
 mod support;
+mod tile_aggregates;
 mod tiles;
 mod tracks;
 mod writes;

@@ -63,6 +63,7 @@ pub const HOTSPOTS: Layer = Layer {
     source: "select c.id, c.i, c.j, c.count, c.gi_z, c.gi_p, c.gi_bin::int8 as gi_bin, c.density, c.geom
              from analysis_cells c where c.run_id = {run}",
     reads: &["analysis_cells"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,
@@ -99,6 +100,7 @@ pub const EMERGING_HOTSPOTS: Layer = Layer {
     source: "select c.id, c.i, c.j, c.count, c.pattern, c.trend_z, c.trend_p, c.geom
              from analysis_cells c where c.run_id = {run}",
     reads: &["analysis_cells"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,

@@ -20,6 +20,7 @@ pub const BORDER_SEGMENTS: Layer = Layer {
              from border_segments s left join border_posts p on p.id = s.post_id
              left join admin_units c on c.id = s.commune_id",
     reads: &["border_segments", "border_posts", "admin_units"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,
@@ -47,6 +48,7 @@ pub const BORDER_MARKERS: Layer = Layer {
     source: "select m.id, m.number, s.code as segment_code, m.geom
              from border_markers m left join border_segments s on s.id = m.segment_id",
     reads: &["border_markers", "border_segments"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,
@@ -69,6 +71,7 @@ pub const BORDER_POSTS: Layer = Layer {
     source: "select b.id, b.code, b.name, c.code as commune_code, b.geom
              from border_posts b left join admin_units c on c.id = b.commune_id",
     reads: &["border_posts", "admin_units"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,

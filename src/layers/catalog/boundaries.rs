@@ -36,6 +36,7 @@ pub const PROVINCES: Layer = Layer {
     source: "select u.id, u.code, u.name, u.kind, u.population, u.valid_from, u.valid_to, u.geom
              from admin_units u where u.level = 'province' and u.validity @> $1::date",
     reads: &["admin_units"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,
@@ -57,6 +58,7 @@ pub const DISTRICTS: Layer = Layer {
              from admin_units u left join admin_units p on p.id = u.parent_id
              where u.level = 'district' and u.validity @> $1::date",
     reads: &["admin_units"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,
@@ -100,6 +102,7 @@ pub const COMMUNES: Layer = Layer {
                  where v.level = u.level and v.code = u.code) des on true
              where u.level = 'commune' and u.validity @> $1::date",
     reads: &["admin_units", "designations"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,
@@ -147,6 +150,7 @@ pub const VILLAGES: Layer = Layer {
                  where v.level = u.level and v.code = u.code) des on true
              where u.level = 'village' and u.validity @> $1::date",
     reads: &["admin_units", "designations"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,

@@ -71,6 +71,7 @@ pub const COMMUNE_STATS: Layer = Layer {
                  {category}::text) k on k.unit_id = u.id
              where u.level = 'commune' and u.validity @> $1::date",
     reads: &["admin_units", "key_points"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,
@@ -111,6 +112,7 @@ pub const BORDER_COVERAGE: Layer = Layer {
     source: "select * from atlas_border_coverage({datetime_start}::timestamptz, {datetime_end}::timestamptz,
                                          {width}::float8, {min_share}::float8)",
     reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,
@@ -147,6 +149,7 @@ pub const COVERAGE_GAPS: Layer = Layer {
     geometry: LineString,
     source: "select * from atlas_coverage_gaps({datetime_start}::timestamptz, {datetime_end}::timestamptz, {width}::float8)",
     reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,
@@ -184,6 +187,7 @@ pub const PATROL_EFFORT: Layer = Layer {
                     count(distinct patrol_id) as patrols, ST_Multi(ST_Transform((array_agg(geom))[1], 4326)) as geom
              from pieces group by i, j having sum(m) > 0",
     reads: &["patrol_tracks", "patrols"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,
@@ -261,6 +265,7 @@ pub const GAPS: Layer = Layer {
              left join atlas_border_last_patrolled(w.e, 500, {min_share}::float8) l on l.segment_id = s.id
              where l.last_patrolled is null or w.d - l.last_patrolled >= {days}::int",
     reads: &["admin_units", "designations", "model_sites", "border_segments", "patrols", "patrol_tracks"],
+    aggregate_below: None,
     temporal: true,
     id_column: "id",
     time: None,

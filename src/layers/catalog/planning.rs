@@ -57,6 +57,7 @@ pub const PLAN_COVERAGE: Layer = Layer {
     geometry: LineString,
     source: "select * from atlas_plan_coverage({from}::date, {weeks}::int, {width}::float8)",
     reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,
@@ -94,6 +95,7 @@ pub const PLAN_CONFLICTS: Layer = Layer {
                     patrol_b, array_to_string(units_b, ', ') as units_b, overlap_start, overlap_end, shared_m, geom
              from atlas_plan_conflicts({from}::date, {weeks}::int, {width}::float8)",
     reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: None,

@@ -22,6 +22,8 @@ pub const KEY_POINTS: Layer = Layer {
              left join admin_units c on c.id = k.commune_id
              where k.archived_at is null",
     reads: &["key_points", "key_point_categories", "admin_units"],
+    // A z11 tile is about 20 km across: a commune or two, a few thousand points at most.
+    aggregate_below: Some(11),
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "observed_at", end: None }),
@@ -63,6 +65,7 @@ pub const MODEL_SITES: Layer = Layer {
              left join admin_units c on c.id = s.commune_id left join admin_units v on v.id = s.village_id
              where s.archived_at is null",
     reads: &["model_sites", "model_types", "admin_units"],
+    aggregate_below: Some(11),
     temporal: false,
     id_column: "id",
     time: None,
@@ -104,6 +107,7 @@ pub const PATROL_ROUTES: Layer = Layer {
              from patrols p left join lateral atlas_plan_walked(p.id, 500) w on true
              where p.planned_route is not null and p.archived_at is null",
     reads: &["patrols", "patrol_tracks"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "planned_start", end: Some("planned_end") }),
@@ -134,6 +138,7 @@ pub const PATROL_TRACKS: Layer = Layer {
                     t.geom
              from patrol_tracks t join patrols p on p.id = t.patrol_id",
     reads: &["patrol_tracks", "patrols"],
+    aggregate_below: None,
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "started_at", end: Some("ended_at") }),
