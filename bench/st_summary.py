@@ -2,7 +2,10 @@
 """Summarises schemathesis ndjson reports (scripts/schemathesis.sh writes one per role under
 target/schemathesis/report-ROLE): per phase the scenarios, cases and failed checks, the run's time,
 and each failure with its operation, check, status and request, for docs/hardening.md.
-Usage: bench/st_summary.py REPORT.ndjson [...]"""
+With --verdict it exits 1 when any check failed or schemathesis met an error other than the known
+one of its own under Python 3.11 (a SystemError in hypothesis' printing, docs/hardening.md): the
+service's answers decide, not the tool's crashes, and any other error still fails.
+Usage: bench/st_summary.py [--verdict] REPORT.ndjson [...]"""
 import collections
 import json
 import sys
@@ -10,7 +13,7 @@ import sys
 
 def summarise(path):
     scenarios, cases, failed = collections.Counter(), collections.Counter(), collections.Counter()
-    failures, start, end = [], None, None
+    failures, errors, start, end = [], [], None, None
     with open(path, encoding="utf-8") as f:
         for line in f:
             try:
@@ -22,6 +25,8 @@ def summarise(path):
             if stamp:
                 start = start or stamp
                 end = stamp
+            if kind == "NonFatalError":
+                errors.append((body.get("label"), body.get("value", {}).get("type"), body.get("value", {}).get("message")))
             if kind != "ScenarioFinished":
                 continue
             phase, recorder = body["phase"], body["recorder"]
@@ -37,13 +42,26 @@ def summarise(path):
                     response = interaction.get("response") or {}
                     failures.append((phase, recorder["label"], check.get("name"), response.get("status_code"),
                                      case.get("path_parameters"), case.get("query"), case.get("body")))
-    return scenarios, cases, failed, failures, (end - start) if start and end else 0
+    return scenarios, cases, failed, failures, errors, (end - start) if start and end else 0
+
+
+def tool_error(error):
+    """The CPython 3.11 AST recursion check tripping inside hypothesis (not an answer of ours)."""
+    return error[1] == "SystemError" and "AST constructor recursion depth mismatch" in (error[2] or "")
 
 
 def main():
-    for path in sys.argv[1:]:
-        scenarios, cases, failed, failures, seconds = summarise(path)
-        print(f"{path}: {seconds:.0f} s, {sum(cases.values())} cases, {sum(failed.values())} failed checks")
+    args = sys.argv[1:]
+    verdict = "--verdict" in args
+    paths = [a for a in args if a != "--verdict"]
+    bad = not paths
+    for path in paths:
+        scenarios, cases, failed, failures, errors, seconds = summarise(path)
+        print(f"{path}: {seconds:.0f} s, {sum(cases.values())} cases, {sum(failed.values())} failed checks, "
+              f"{len(errors)} errors")
+        for error in errors:
+            print("  ERROR" + (" (the tool's own, ignored)" if tool_error(error) else ""), *error)
+        bad = bad or bool(failures) or any(not tool_error(e) for e in errors) or not scenarios
         for phase in sorted(scenarios):
             print(f"  {phase:9} {scenarios[phase]:6} scenarios {cases[phase]:8} cases {failed[phase]:5} failed")
         seen = set()
@@ -53,6 +71,8 @@ def main():
                 continue
             seen.add(key)
             print("  FAIL", *failure)
+    if verdict and bad:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
