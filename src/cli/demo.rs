@@ -40,17 +40,31 @@ async fn print_summary(db: &Database) -> anyhow::Result<()> {
     let districts =
         db::admin_units::as_of(&db.pool, report.as_of, Some(db::admin_units::UnitLevel::District)).await?;
     let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
-    println!("as of {}: {} district-level units ({})", report.as_of, report.districts, names.join(", "));
+    let province = report.province_name.as_deref().unwrap_or("(no province)");
+    let code = report.province_code.as_deref().unwrap_or("-");
+    // Since 2025-07-01 there are no districts: say so rather than print an empty list.
+    let districts = if names.is_empty() {
+        "no district level".to_owned()
+    } else {
+        format!("{} district-level units ({})", report.districts, names.join(", "))
+    };
+    println!("as of {}: {province} (code {code}); {districts}", report.as_of);
+    // A count of designations in force is absent when none is: decisions name the units of their
+    // day, and after a merge they describe the old units (see the province report).
+    let key = report.key_security_communes.map_or_else(|| "no".to_owned(), |n| n.to_string());
     println!(
-        "  {} communes, wards and townships; {} villages; population {}; area {:.2} km²; border {:.3} km \
-         (official), {:.3} km (drawn); {} key security communes; {} model sites",
+        "  {} communes, wards and townships ({} xã, {} phường, {} thị trấn); {} villages; population {}; \
+         area {:.2} km²; border {:.3} km (official), {:.3} km (drawn); {key} key security communes in force; \
+         {} model sites rated effective",
         report.commune_level_units,
+        report.communes,
+        report.wards,
+        report.townships,
         report.villages,
         report.population,
         report.area_km2.unwrap_or_default(),
         report.border_length_km_official.unwrap_or_default(),
         report.border_length_km_measured.unwrap_or_default(),
-        report.key_security_communes,
         report.model_sites,
     );
     Ok(())

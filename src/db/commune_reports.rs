@@ -201,7 +201,8 @@ pub struct CommuneReport {
     /// The figures.
     #[serde(flatten)]
     pub row: CommuneRow,
-    /// Designations in force, staff censuses, key points by category and by month, model
+    /// Its predecessors through every change (`predecessors`: each named with its dates, the
+    /// change, its basis and its own designations and censuses), designations in force, staff censuses, key points by category and by month, model
     /// types, the difficult villages without a model (`villages_without_model`), and the border
     /// segments' coverage, and plan against record (`plans_vs_records`: the window's plans whose
     /// route enters the commune, with the share of each route its tracks walked).
@@ -216,6 +217,25 @@ w2 as (
       and u.id = (select c.id from admin_units c where c.level = 'commune' and c.validity @> w.d
                   and ST_Covers(c.geom, k.location) order by c.id limit 1))
 select w.d, jsonb_build_object(
+    -- Every unit this one came from, through every change back to the first version, each named
+    -- with its dates, the change and its basis, and its own designations and censuses: a 2025
+    -- unit's history is its predecessors'.
+    'predecessors', (with recursive anc as (
+            select ch.predecessor_id as id, ch.successor_id, ch.changed_on, ch.change, ch.basis
+            from admin_unit_changes ch where ch.successor_id = u.id
+            union all
+            select ch.predecessor_id, ch.successor_id, ch.changed_on, ch.change, ch.basis
+            from anc a join admin_unit_changes ch on ch.successor_id = a.id)
+        select coalesce(jsonb_agg(jsonb_build_object('code', p.code, 'name', p.name, 'kind', p.kind,
+                'valid_from', p.valid_from, 'valid_to', p.valid_to, 'changed_on', a.changed_on, 'change', a.change,
+                'basis', a.basis, 'successor_code', s.code, 'successor_name', s.name,
+                'designations', (select coalesce(jsonb_agg(jsonb_build_object('kind', g.kind, 'value', g.value,
+                        'decision', g.decision, 'valid_from', g.valid_from, 'valid_to', g.valid_to)
+                        order by g.kind, g.valid_from), '[]') from designations g where g.unit_id = p.id),
+                'grassroots_profiles', (select coalesce(jsonb_agg(to_jsonb(g) - 'unit_id' order by g.year), '[]')
+                        from grassroots_profiles g where g.unit_id = p.id))
+            order by a.changed_on desc, p.code, p.valid_from), '[]')
+        from anc a join admin_units p on p.id = a.id join admin_units s on s.id = a.successor_id),
     'designations', (select coalesce(jsonb_agg(jsonb_build_object('kind', g.kind, 'name_vi', dk.name_vi,
             'name_en', dk.name_en, 'value', g.value, 'decision', g.decision, 'decided_on', g.decided_on,
             'valid_from', g.valid_from, 'valid_to', g.valid_to) order by g.kind), '[]')

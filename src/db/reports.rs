@@ -8,7 +8,11 @@ use sqlx::PgPool;
 ///
 /// Designations count the units that the decision in force names, even a unit merged since: the
 /// province's own 2020 figures (region I/II/III summing to 164 beside 152 units) count that way.
-/// Staff figures are those of the latest year-end census (31 December) on or before the date.
+/// Staff figures are those of the latest year-end census (31 December) on or before the date;
+/// `staff_units` and `staff_province_code` say which units it counted (after 2025-07-01, the
+/// units of old Lào Cai in 2020: the demo has no census of the new units). Designation counts are
+/// absent (`null`) when no decision is in force in the province at the date: after 2025-07-01 the
+/// decisions name units that no longer exist, and 0 would read as a decision that there are none.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProvinceReport {
     /// The date the figures describe.
@@ -38,19 +42,19 @@ pub struct ProvinceReport {
     /// Thôn, bản, tổ dân phố.
     pub villages: i64,
     /// Villages designated especially difficult.
-    pub especially_difficult_villages: i64,
+    pub especially_difficult_villages: Option<i64>,
     /// Units in ethnic-minority region I.
-    pub region_i: i64,
+    pub region_i: Option<i64>,
     /// Units in region II.
-    pub region_ii: i64,
+    pub region_ii: Option<i64>,
     /// Units in region III.
-    pub region_iii: i64,
+    pub region_iii: Option<i64>,
     /// Communes of Program 135.
-    pub program_135_communes: i64,
+    pub program_135_communes: Option<i64>,
     /// Key / complex communes for security and order.
-    pub key_security_communes: i64,
+    pub key_security_communes: Option<i64>,
     /// Units designated border communes.
-    pub border_communes: i64,
+    pub border_communes: Option<i64>,
     /// Sum of the border segments' official lengths, km.
     pub border_length_km_official: Option<f64>,
     /// Geodesic length of the drawn border segments, km (the drawn line is generalised).
@@ -61,6 +65,12 @@ pub struct ProvinceReport {
     pub border_markers: i64,
     /// Year of the staff census used below (`None` before the first one).
     pub staff_year: Option<i32>,
+    /// Units that census counted (of their own day, perhaps merged since).
+    pub staff_units: Option<i64>,
+    /// The province those units belonged to on 31 December of the census year.
+    pub staff_province_code: Option<String>,
+    /// Decisions (designations) in force in the province at the date.
+    pub designations_in_force: i64,
     /// Commune cadres (cán bộ cấp xã).
     pub commune_cadres: i64,
     /// Commune civil servants (công chức cấp xã).
@@ -78,7 +88,7 @@ pub struct ProvinceReport {
     /// Model sites rated effective.
     pub model_sites: i64,
     /// Commune-level units led by a regular police officer.
-    pub regular_police_chiefs: i64,
+    pub regular_police_chiefs: Option<i64>,
 }
 
 /// The province report as of `as_of`, or as of today in Vietnam (`Asia/Ho_Chi_Minh`).
@@ -105,6 +115,7 @@ mine as (
     select g.* from grassroots_profiles g join admin_units u on u.id = g.unit_id, prov
     where ST_Covers(prov.geom, ST_PointOnSurface(u.geom))),
 census as (select max(year)::int as year from mine, d where make_date(year, 12, 31) <= d.d),
+any_des as (select count(*) as n from des),
 staff as (
     select sum(commune_cadres) as cadres, sum(commune_civil_servants) as civil,
            sum(commune_nonspecialised) as nonspec, sum(village_nonspecialised) as village,
@@ -131,19 +142,22 @@ select d.d as as_of, (select code from prov) as province_code, (select name from
     (select count(*) from communes where kind = 'thị trấn') as townships,
     (select count(*) from communes where kind = 'xã') as communes,
     (select count(*) from units where level = 'village') as villages,
-    (select count(*) from des where kind = 'especially_difficult_village') as especially_difficult_villages,
-    (select count(*) from des where kind = 'ethnic_region' and value = 'I') as region_i,
-    (select count(*) from des where kind = 'ethnic_region' and value = 'II') as region_ii,
-    (select count(*) from des where kind = 'ethnic_region' and value = 'III') as region_iii,
-    (select count(*) from des where kind = 'program_135') as program_135_communes,
-    (select count(*) from des where kind = 'key_security') as key_security_communes,
-    (select count(*) from des where kind = 'border_commune') as border_communes,
+    (select case when n > 0 then (select count(*) from des where kind = 'especially_difficult_village') end from any_des) as especially_difficult_villages,
+    (select case when n > 0 then (select count(*) from des where kind = 'ethnic_region' and value = 'I') end from any_des) as region_i,
+    (select case when n > 0 then (select count(*) from des where kind = 'ethnic_region' and value = 'II') end from any_des) as region_ii,
+    (select case when n > 0 then (select count(*) from des where kind = 'ethnic_region' and value = 'III') end from any_des) as region_iii,
+    (select case when n > 0 then (select count(*) from des where kind = 'program_135') end from any_des) as program_135_communes,
+    (select case when n > 0 then (select count(*) from des where kind = 'key_security') end from any_des) as key_security_communes,
+    (select case when n > 0 then (select count(*) from des where kind = 'border_commune') end from any_des) as border_communes,
     (select round(sum(official_length_m) / 1000, 3)::float8 from border_segments) as border_length_km_official,
     (select round((sum(ST_Length(geom::geography)) / 1000)::numeric, 3)::float8 from border_segments)
         as border_length_km_measured,
     (select count(*) from border_posts) as border_posts,
     (select count(*) from border_markers) as border_markers,
     (select year from census) as staff_year,
+    (select count(*) from mine g join census c on g.year = c.year) as staff_units,
+    (select p.code from census c, atlas_home_province(make_date(c.year, 12, 31)) p) as staff_province_code,
+    (select n from any_des) as designations_in_force,
     (select coalesce(cadres, 0) from staff) as commune_cadres,
     (select coalesce(civil, 0) from staff) as commune_civil_servants,
     (select coalesce(nonspec, 0) from staff) as commune_nonspecialised,
@@ -152,7 +166,7 @@ select d.d as as_of, (select code from prov) as province_code, (select name from
     (select round(resolution, 2)::float8 from staff) as security_resolution_share,
     (select types from models) as model_types,
     (select sites from models) as model_sites,
-    (select count(*) from des where kind = 'regular_police_chief') as regular_police_chiefs
+    (select case when n > 0 then (select count(*) from des where kind = 'regular_police_chief') end from any_des) as regular_police_chiefs
 from d",
     )
     .bind(as_of)

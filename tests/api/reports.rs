@@ -259,3 +259,85 @@ async fn a_report_csv_cell_that_is_a_formula_is_defused() {
         assert!(!name.trim_start_matches('"').starts_with(['=', '+', '-', '@']), "{line}");
     }
 }
+
+/// The province report at the four dates of issue #16, every figure from the data.
+#[tokio::test]
+async fn the_province_of_each_date_has_its_own_units() {
+    let db = loaded_db().await;
+    let app = viewer_app(&db.pool).await;
+    // (date, province code, units, districts, xã, phường, thị trấn); the source of each:
+    let expected = [
+        // the seed (shared/DOMAIN.md): 164 units before the merges of 2020-01-01
+        ("2019-12-31", "10", 164, 9, None, None, None),
+        // the seed: 127 xã, 16 phường, 9 thị trấn, 9 districts (Nghị quyết 767/NQ-UBTVQH14)
+        ("2020-04-15", "10", 152, 9, Some(127), Some(16), Some(9)),
+        // Nghị quyết 1197/NQ-UBTVQH15: Xã Tà Chải into Thị trấn Bắc Hà from 2024-11-01
+        ("2024-12-01", "10", 151, 9, Some(126), Some(16), Some(9)),
+        // Nghị quyết 1673/NQ-UBTVQH15, khoản 92: 99 units, 89 xã and 10 phường; no districts
+        ("2026-12-02", "15", 99, 0, Some(89), Some(10), Some(0)),
+    ];
+    for (date, code, units, districts, xa, phuong, tt) in expected {
+        let (status, r) = get_json(&app, &format!("/api/v1/reports/province?as_of={date}")).await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(r["province_code"], code, "{date}");
+        assert_eq!(r["province_name"], "Tỉnh Lào Cai", "{date}");
+        assert_eq!(int(&r, "commune_level_units"), units, "{date}");
+        assert_eq!(int(&r, "districts"), districts, "{date}");
+        for (key, want) in [("communes", xa), ("wards", phuong), ("townships", tt)] {
+            if let Some(n) = want {
+                assert_eq!(int(&r, key), n, "{date}: {key}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn after_the_merge_old_figures_say_what_they_describe_or_are_absent() {
+    let db = loaded_db().await;
+    let app = viewer_app(&db.pool).await;
+    let (_, r) = get_json(&app, "/api/v1/reports/province?as_of=2026-12-02").await;
+    // The demo has no census of the new units: the latest is 2020's, of old Lào Cai's 152 units.
+    assert_eq!(
+        (int(&r, "staff_year"), int(&r, "staff_units"), r["staff_province_code"].as_str()),
+        (2020, 152, Some("10"))
+    );
+    // No decision names a unit of 2025: the counts are absent, not 0.
+    assert_eq!(int(&r, "designations_in_force"), 0);
+    for key in ["key_security_communes", "region_iii", "program_135_communes", "border_communes"] {
+        assert!(r[key].is_null(), "{key}: {r}");
+    }
+    // Before the merge they are the seed's (Decision 1579/QĐ-BCA-V28: 105 key communes).
+    let (_, old) = get_json(&app, "/api/v1/reports/province?as_of=2024-12-01").await;
+    assert_eq!(int(&old, "key_security_communes"), 105);
+    assert_eq!(old["staff_province_code"], "10");
+}
+
+#[tokio::test]
+async fn the_report_of_a_2025_unit_names_its_predecessors_with_their_dates() {
+    let db = loaded_db().await;
+    let token = crate::support::token(&db.pool, antq_atlas::auth::Role::Analyst, &[]).await;
+    let app = crate::support::as_user(crate::support::app(db.pool.clone()), &token);
+    let (status, r) = get_json(&app, "/api/v1/reports/communes/02839?as_of=2026-12-02").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["name"], "Xã Bắc Hà");
+    let preds = r["predecessors"].as_array().expect("predecessors");
+    let named = |code: &str, from: &str| {
+        preds
+            .iter()
+            .find(|p| p["code"] == code && p["valid_from"] == from)
+            .unwrap_or_else(|| panic!("{code} {from}: {r}"))
+    };
+    // Nghị quyết 1673/NQ-UBTVQH15, khoản 73: Thị trấn Bắc Hà (of 2024-11-01) and five xã.
+    let town = named("02839", "2024-11-01");
+    assert_eq!(
+        (town["name"].as_str(), town["valid_to"].as_str()),
+        (Some("Thị trấn Bắc Hà"), Some("2025-07-01"))
+    );
+    assert_eq!(town["basis"], "Nghị quyết 1673/NQ-UBTVQH15, khoản 73");
+    assert_eq!(preds.iter().filter(|p| p["changed_on"] == "2025-07-01").count(), 6, "{r}");
+    // Nghị quyết 1197/NQ-UBTVQH15: Xã Tà Chải, with its own dates and designations.
+    let ta_chai = named("02872", "2010-01-01");
+    assert_eq!(ta_chai["valid_to"], "2024-11-01");
+    assert_eq!(ta_chai["basis"], "Nghị quyết 1197/NQ-UBTVQH15");
+    assert!(ta_chai["designations"].as_array().is_some_and(|d| !d.is_empty()), "{ta_chai}");
+}

@@ -249,6 +249,8 @@ for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang]
 // Labels of the province report's figures (keys of GET /api/v1/reports/province).
 const REPORT = {
   as_of: ['Tại ngày', 'As of'],
+  province_code: ['Mã tỉnh', 'Province code'],
+  province_name: ['Tỉnh', 'Province'],
   area_km2: ['Diện tích (km²)', 'Area (km²)'],
   population: ['Dân số', 'Population'],
   ethnic_minority_share: ['Tỷ lệ DTTS (%)', 'Ethnic minorities (%)'],
@@ -270,6 +272,9 @@ const REPORT = {
   border_posts: ['Đồn biên phòng', 'Border-guard posts'],
   border_markers: ['Cột mốc', 'Border markers'],
   staff_year: ['Năm số liệu cán bộ', 'Staff census year'],
+  staff_units: ['Số đơn vị trong số liệu cán bộ', 'Units in the staff census'],
+  staff_province_code: ['Số liệu cán bộ của tỉnh (mã)', 'Staff census of province (code)'],
+  designations_in_force: ['Quyết định công nhận còn hiệu lực', 'Designations in force'],
   commune_cadres: ['Cán bộ cấp xã', 'Commune cadres'],
   commune_civil_servants: ['Công chức cấp xã', 'Commune civil servants'],
   commune_nonspecialised: ['Không chuyên trách cấp xã', 'Non-specialised (commune)'],
