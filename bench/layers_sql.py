@@ -94,6 +94,8 @@ def literal(sql, params):
 
 LOOKUP = {
     "tile": ("select z, x, y from bench_tiles where i = :i \\gset", ("z", "x", "y")),
+    # A point layer's low zooms run another statement (counts per cell): captured on its own.
+    "lowtile": ("select z, x, y from bench_lowzoom where i = :i \\gset", ("z", "x", "y")),
     "items": ("select x0, y0, x1, y1 from bench_boxes where i = :i \\gset", ("x0", "y0", "x1", "y1")),
     "item": ("select fid from bench_ids where i = :i \\gset", ("fid",)),
 }
@@ -143,7 +145,9 @@ def view(name, runs, out):
     for sql, params in runs:
         m = re.search(r"\bfrom \((select .*)\) l\s+where\b", sql, re.S) if "ST_AsMVT(" in sql else None
         if m:
-            cols = "".join(f"l.{p}, " for p in props)
+            # Only the features' own properties: TileJSON also lists the low zooms' `count`
+            # (and `l.count` would read as count(l)).
+            cols = "".join(f"l.{p}, " for p in props if re.search(rf"\bas {p}\b", sql))
             return (f"drop view if exists bench_{name};\n"
                     f"create view bench_{name} as select l.id, {cols}l.geom from ({literal(m.group(1), params)}) l;\n")
     return f"-- {name}: the layer's source was not found in its tile statement\n"
