@@ -25,6 +25,7 @@ mod key_points;
 mod links;
 pub mod metrics;
 mod model_sites;
+mod offline;
 mod ogc;
 pub mod openapi;
 mod patrols;
@@ -77,6 +78,7 @@ pub fn routes() -> Vec<Route> {
         openapi::routes(),
         search::routes(),
         web_config::routes(),
+        offline::routes(),
     ]
     .into_iter()
     .flatten()

@@ -19,6 +19,7 @@ mod idempotency;
 mod imports;
 mod layers;
 mod layout;
+mod offline;
 mod patrolled;
 mod planning;
 mod reorg;

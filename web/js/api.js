@@ -3,6 +3,25 @@
 
 let csrfToken = null;
 let onUnauthorized = null;
+let answered = () => {};
+const read = new Set();
+
+/**
+ * Called with every answer: `{fromCache, syncedAt}`, where `fromCache` says the service worker
+ * answered with a kept copy (no network) made at `syncedAt` (see web/sw/worker.js).
+ */
+export function onAnswer(handler) {
+  answered = handler;
+}
+
+/** The paths this page has read (GET), for the service worker to keep after the first visit. */
+export const readSoFar = () => [...read];
+
+function note(method, path, response) {
+  if (method === 'GET') read.add(path);
+  const fromCache = response.headers.get('x-antq-from-cache') === '1';
+  if (fromCache || response.ok) answered({ fromCache, syncedAt: response.headers.get('x-antq-synced-at') });
+}
 
 /** Called when a signed-in page gets 401 (the session expired or was ended elsewhere). */
 export function whenSignedOut(handler) {
@@ -33,6 +52,7 @@ async function request(method, path, body) {
     credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  note(method, path, response);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
   if (response.status === 401 && onUnauthorized && !path.startsWith('/auth/')) onUnauthorized();
@@ -58,6 +78,7 @@ export async function send(method, path, body, { ifMatch, type } = {}) {
     credentials: 'same-origin',
     body: body === undefined || type ? body : JSON.stringify(body),
   });
+  note(method, path, response);
   const data = await response.json().catch(() => null);
   if (response.status === 401 && onUnauthorized) onUnauthorized();
   if (!response.ok) throw new ApiError(response.status, data);

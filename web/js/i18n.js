@@ -2,6 +2,7 @@
 // numbers with Vietnamese separators in both languages (the users read Vietnamese documents).
 
 import { EDIT_STRINGS } from './i18n-edit.js';
+import { FIELD_STRINGS } from './i18n-field.js';
 
 const STRINGS = {
   vi: {
@@ -244,7 +245,7 @@ const STRINGS = {
   },
 };
 
-for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang]);
+for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang], FIELD_STRINGS[lang]);
 
 // Labels of the province report's figures (keys of GET /api/v1/reports/province).
 const REPORT = {

@@ -4,7 +4,7 @@
 /* global L */
 
 import { parameterControls } from './analysis.js';
-import { get, getCached, whenSignedOut } from './api.js';
+import { clearCache, get, getCached, whenSignedOut } from './api.js';
 import { currentUser, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
 import { createCoordination } from './coordination.js';
@@ -14,6 +14,7 @@ import { $, el, keepFocus, replace } from './dom.js';
 import { errorText, formatDate, formatNumber, setLang, t, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
+import { createOffline } from './offline.js';
 import { createPlanning } from './planning.js';
 import { profileSource, showCommuneProfile } from './profile.js';
 import { showProvinceReport } from './report.js';
@@ -34,6 +35,16 @@ let coordination = null;
 let planning = null;
 let editing = null;
 let gpx = null;
+const offline = createOffline({
+  status: $('#net-status'),
+  banner: $('#update-banner'),
+  // An update reloads the page: never while something is being written.
+  formOpen: () => Boolean(document.querySelector('#edit-form, #plan form, dialog[open]')),
+  onOnline: async () => {
+    clearCache();
+    if (map) await refresh();
+  },
+});
 
 const setBusy = (delta) => {
   busy += delta;
@@ -80,6 +91,8 @@ async function start() {
   // A shared selection gets its edit button once the forms are loaded.
   await recording;
   await restoreSelection();
+  // After the first map: the worker's install downloads the whole app shell.
+  offline.start();
 }
 
 /**
@@ -123,6 +136,7 @@ function renderChrome() {
   lang.textContent = t('language');
   lang.setAttribute('aria-label', t('languageLabel'));
   $('#print-button').textContent = t('print');
+  offline.render();
   search?.render();
   $('#signout').textContent = t('signOut');
   $('#menu-toggle').textContent = `☰ ${t('menu')}`;
@@ -352,6 +366,7 @@ function wireHeader() {
   window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
   $('#signout').addEventListener('click', async () => {
     await signOut();
+    await offline.wipe();
     location.reload();
   });
   $('#report-box').addEventListener('toggle', (e) => {
@@ -369,6 +384,7 @@ window.antq = {
   coordinationTracks: () => coordination?.drawnTracks() ?? 0,
   planSegments: () => planning?.drawnSegments() ?? 0,
   editing: () => editing,
+  offline: () => offline,
 };
 
 wireHeader();

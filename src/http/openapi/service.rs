@@ -89,6 +89,11 @@ pub(super) fn service_operation(route: &Route) -> Option<Value> {
     match (route.method.clone(), route.path) {
         (Method::GET, "/health") => one("Service and database health", vec![], json_ok),
         (Method::GET, "/config.json") => one("The web map's settings (base map)", vec![], json_ok),
+        (Method::GET, "/sw.js") => one(
+            "The web map's service worker: the app shell's files and their version, then its code",
+            vec![],
+            ("200", "text/javascript", "the worker script"),
+        ),
         (Method::GET, "/metrics") => one(
             "Request counts and latencies by route, pool usage and database errors (Prometheus text format; admins)",
             vec![],

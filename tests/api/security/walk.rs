@@ -84,6 +84,7 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
     HashMap::from([
         ((Method::GET, "/health"), ex("/health", None, StatusCode::OK, false)),
         ((Method::GET, "/config.json"), ex("/config.json", None, StatusCode::OK, false)),
+        ((Method::GET, "/sw.js"), ex("/sw.js", None, StatusCode::OK, false)),
         ((Method::GET, "/metrics"), ex("/metrics", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
