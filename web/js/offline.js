@@ -30,6 +30,7 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
   let ready = null;
   let updating = false;
   let waiting = null;
+  let rereading = false; // reading everything again after the signal returned
 
   onAnswer(({ fromCache, syncedAt }) => {
     if (fromCache) {
@@ -100,11 +101,17 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
     if ('caches' in window) await caches.delete(DATA_CACHE);
   }
 
-  window.addEventListener('online', async () => {
+  // The first requests after the signal returns often still fail (and kept copies answer):
+  // read again a few times, a few seconds apart, until the network answers.
+  async function reread(tries) {
+    if (!navigator.onLine) return;
     oldestCopy = null;
+    rereading = true;
     render();
-    await onOnline();
-  });
+    await onOnline().finally(() => { rereading = false; });
+    if (oldestCopy && tries > 1) setTimeout(() => reread(tries - 1), 3000);
+  }
+  window.addEventListener('online', () => reread(10));
   window.addEventListener('offline', render);
   // The age moves on while the page stays open.
   setInterval(render, 60_000);
@@ -116,6 +123,10 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
     /** For tests: resolves once the worker keeps what the page read. */
     ready: () => ready || Promise.resolve(),
     registration: () => registration,
+    /** The time of the oldest kept copy on screen (null: everything came from the network). */
+    oldestCopy: () => oldestCopy,
+    /** For tests: online, and everything on screen read afresh since. */
+    fresh: () => navigator.onLine && !rereading && oldestCopy === null,
   };
 }
 

@@ -27,13 +27,15 @@ export function launch() {
 }
 
 /**
- * A fresh context and page whose console errors, page errors, dialogs, requests and
+ * A fresh context and page (`serviceWorkers: 'allow'` to let the page install its worker) whose console errors, page errors, dialogs, requests and
  * Content-Security-Policy violations are kept. Closing the context fails the test when the page
  * broke the service's policy anywhere (`seen.violations`): whatever the page ships must run under
  * it, so a test that wants to see a violation (security.test.js) empties the list itself.
  */
-export async function openPage(browser, { width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'vi-VN' });
+export async function openPage(browser, { width = 1280, height = 800, serviceWorkers = 'block' } = {}) {
+  // The service worker is opt-in (the offline tests): Playwright's page.route, which other tests
+  // use to shape answers, does not see the requests a worker answers.
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'vi-VN', serviceWorkers });
   const seen = { errors: [], dialogs: [], requests: [], violations: [] };
   // Every frame reports its violations before any of the page's own scripts run.
   await context.exposeBinding('__antqCspViolation', (_source, v) => {
