@@ -65,12 +65,14 @@ export const get = (path) => request('GET', path);
 /**
  * A versioned write (`POST`/`PATCH`/`DELETE`): `{data, etag}`. `ifMatch` is the version read
  * (the server refuses a stale one with 412 and the current item); `type` a non-JSON body's
- * content type (the body is then sent as it is).
+ * content type (the body is then sent as it is); `key` the write's `Idempotency-Key`.
  */
-export async function send(method, path, body, { ifMatch, type } = {}) {
+export async function send(method, path, body, { ifMatch, type, key } = {}) {
   const headers = { Accept: 'application/json' };
   if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
   if (ifMatch) headers['If-Match'] = ifMatch;
+  // The same key on a retry: the server answers what it answered first and writes nothing.
+  if (key) headers['Idempotency-Key'] = `"${key}"`;
   if (body !== undefined) headers['Content-Type'] = type || 'application/json';
   const response = await fetch(path, {
     method,

@@ -7,7 +7,7 @@
 /* global L */
 
 import { ApiError, clearCache, get, send } from './api.js';
-import { hasPermission } from './auth.js';
+import { currentUser, hasPermission } from './auth.js';
 import { showConflict } from './conflict.js';
 import { el, replace } from './dom.js';
 import { withGeoman } from './geoman.js';
@@ -15,12 +15,16 @@ import { buildForm, display, label, problems } from './form.js';
 import { historyTable } from './history.js';
 import { errorText, t } from './i18n.js';
 import { jurisdictionTest } from './jurisdiction.js';
+import { createOutbox, newItem } from './outbox.js';
 
 /** The editable layers: their form and write route. */
 const KINDS = {
   key_points: { form: 'key-points', base: '/api/v1/key-points', add: 'editAddKeyPoint' },
   model_sites: { form: 'model-sites', base: '/api/v1/model-sites', add: 'editAddModelSite' },
 };
+
+/** An outbox item's Feature as the conflict dialog compares it. */
+const mineOf = (feature) => ({ properties: feature.properties, coordinates: feature.geometry?.coordinates || null });
 
 /**
  * The recording panel in `container` (the side bar) and the editor in the details panel.
@@ -33,6 +37,13 @@ export function createEditing(container, ctx) {
   let inside = () => true;
   let message = null;
   let draft = null; // {kind, marker} while placing or editing
+  const outbox = ctx.outbox ? createOutbox(ctx.outbox, {
+    send,
+    beforeSync: currentUser,
+    conflict: (item, error) => showConflict(forms[item.layer], mineOf(item.body), error),
+    fix: (item) => fixQueued(item),
+    synced: () => changed(),
+  }) : null;
 
   const say = (text, error = false) => {
     if (!message) return;
@@ -52,6 +63,10 @@ export function createEditing(container, ctx) {
     });
     ready = true;
     render();
+    if (outbox) {
+      await outbox.render();
+      if (navigator.onLine) outbox.sync();
+    }
   }
 
   function render() {
@@ -102,13 +117,16 @@ export function createEditing(container, ctx) {
     openForm(draft.layer, null);
   }
 
-  /** The form for a new feature (`current` null) or for `current` ({feature, etag}). */
-  function openForm(layer, current) {
+  /**
+   * The form for a new feature (`current` null) or for `current` ({feature, etag}); `queued`: an
+   * outbox item being fixed (its values fill the form, and saving replaces it).
+   */
+  function openForm(layer, current, queued = null) {
     const spec = forms[layer];
     const creating = !current;
     const body = ctx.panel();
     const errorBox = el('div', { class: 'error', role: 'alert', id: 'edit-error' });
-    const form = buildForm(spec, current?.feature.properties || {}, creating);
+    const form = buildForm(spec, queued?.body.properties || current?.feature.properties || {}, creating);
     const where = el('p', { class: 'hint', id: 'edit-where' });
     const showWhere = () => {
       const p = draft?.marker?.getLatLng();
@@ -123,7 +141,7 @@ export function createEditing(container, ctx) {
       const p = draft?.marker?.getLatLng();
       const coordinates = p ? [p.lng, p.lat] : null;
       if (coordinates && !inside(coordinates)) { replace(errorBox, t('editOutside')); return; }
-      await save(layer, current, { properties, coordinates }, errorBox);
+      await save(layer, current, { properties, coordinates }, errorBox, current?.etag, queued);
     };
     replace(body,
       el('h3', {}, `${label(spec)}${current ? ` ${current.feature.properties.code}` : ''}`),
@@ -136,23 +154,36 @@ export function createEditing(container, ctx) {
     body.querySelector('input:not([disabled]), select, textarea')?.focus();
   }
 
-  /** Sends a create or an edit; a 412 opens the conflict dialog with both versions. */
-  async function save(layer, current, mine, errorBox, ifMatch = current?.etag) {
+  /**
+   * Sends a create or an edit; a 412 opens the conflict dialog with both versions. With no
+   * network (or when the send fails on the way), the write goes to the outbox instead.
+   */
+  async function save(layer, current, mine, errorBox, ifMatch = current?.etag, queued = null) {
     const kind = KINDS[layer];
     const feature = {
       type: 'Feature',
       geometry: mine.coordinates ? { type: 'Point', coordinates: mine.coordinates } : null,
       properties: mine.properties,
     };
+    const item = {
+      ...(queued || newItem({})),
+      layer,
+      method: current ? 'PATCH' : 'POST',
+      path: current ? `${kind.base}/${current.feature.id}` : kind.base,
+      body: feature,
+      ifMatch: current ? ifMatch : undefined,
+      label: mine.properties.code || current?.feature.properties.code || '',
+    };
+    if (outbox && (queued || !navigator.onLine)) return queue(item);
     try {
-      const done = current
-        ? await send('PATCH', `${kind.base}/${current.feature.id}`, feature, { ifMatch })
-        : await send('POST', kind.base, feature);
+      const done = await send(item.method, item.path, feature, { ifMatch: item.ifMatch, key: item.id });
       clearDraft();
       say(t('editSaved'));
       await changed();
       await openEditor(layer, done.data.id);
     } catch (error) {
+      // Lost on the way (the signal went): the outbox sends it again under the same key.
+      if (!(error instanceof ApiError) && outbox) return queue(item);
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 412) {
         const choice = await showConflict(forms[layer], mine, error);
@@ -164,6 +195,29 @@ export function createEditing(container, ctx) {
       replace(errorBox, errorText(error), problems(error));
     }
     return null;
+  }
+
+  /** Puts `item` in the outbox, and says so. */
+  async function queue(item) {
+    clearDraft();
+    await outbox.add(item);
+    ctx.close();
+    say(t('outboxQueued'));
+    return null;
+  }
+
+  /** A refused outbox item back in its form, its marker where it was. */
+  function fixQueued(item) {
+    clearDraft();
+    const [lon, lat] = item.body.geometry?.coordinates || [];
+    const marker = lon === undefined ? null : L.marker([lat, lon]).addTo(ctx.map());
+    marker?.pm.enableLayerDrag();
+    draft = { layer: item.layer, marker };
+    // An edit stays an edit of its record, on the version it was based on.
+    const current = item.method === 'PATCH'
+      ? { feature: { id: item.path.split('/').pop(), properties: item.body.properties, geometry: item.body.geometry }, etag: item.ifMatch }
+      : null;
+    openForm(item.layer, current, item);
   }
 
   async function changed() {
@@ -236,6 +290,7 @@ export function createEditing(container, ctx) {
 
   return {
     offered: () => offered,
+    outbox: () => outbox,
     start,
     render,
     decorate,
@@ -244,6 +299,14 @@ export function createEditing(container, ctx) {
       const box = el('div');
       message?.after(box);
       return save(layer, null, { properties, coordinates }, box).then(() => box.textContent);
+    },
+    /** For tests: an edit of `id` as the form sends it, on the version read now. */
+    update: async (layer, id, properties) => {
+      const done = await send('GET', `${KINDS[layer].base}/${id}`);
+      const box = el('div');
+      message?.after(box);
+      await save(layer, { feature: done.data, etag: done.etag }, { properties, coordinates: null }, box);
+      return box.textContent;
     },
   };
 }

@@ -11,7 +11,7 @@ import { createCoordination } from './coordination.js';
 import { createFilterPanel } from './filterpanel.js';
 import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
-import { errorText, formatDate, formatNumber, setLang, t, title } from './i18n.js';
+import { errorText, formatDate, formatNumber, setLang, t, tf, title } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './map.js';
 import { createOffline } from './offline.js';
@@ -41,6 +41,7 @@ const offline = createOffline({
   // An update reloads the page: never while something is being written.
   formOpen: () => Boolean(document.querySelector('#edit-form, #plan form, dialog[open]')),
   onOnline: async () => {
+    await editing?.outbox()?.sync();
     clearCache();
     if (map) await refresh();
   },
@@ -107,7 +108,8 @@ function startRecording() {
   const modules = [
     ['#edit-section', 'write', async () => {
       const { createEditing } = await import('./edit.js');
-      editing = createEditing($('#edit'), { me, map: () => map, panel, close: closeDetails, refresh });
+      $('#outbox-section').hidden = false;
+      editing = createEditing($('#edit'), { me, map: () => map, panel, close: closeDetails, refresh, outbox: $('#outbox') });
       return editing;
     }],
     ['#gpx-section', 'upload_tracks', async () => {
@@ -148,6 +150,8 @@ function renderChrome() {
   renderPlanning();
   $('#h-edit').textContent = t('editTitle');
   $('#h-gpx').textContent = t('gpxTitle');
+  $('#h-outbox').textContent = t('outboxTitle');
+  editing?.outbox()?.render();
   editing?.render();
   gpx?.render();
   renderLayerList();
@@ -365,6 +369,13 @@ function wireHeader() {
   // The printed map has another size: let Leaflet redraw for it (and back).
   window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
   $('#signout').addEventListener('click', async () => {
+    // Records not yet sent are deleted with the rest: the first press says so, the second does it.
+    const waiting = (await editing?.outbox()?.items())?.length || 0;
+    if (waiting && !$('#signout').dataset.confirm) {
+      $('#signout').dataset.confirm = '1';
+      document.body.append(el('p', { class: 'error', role: 'alert', id: 'signout-pending' }, tf('signOutPending', { n: waiting })));
+      return;
+    }
     await signOut();
     await offline.wipe();
     location.reload();

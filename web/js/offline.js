@@ -3,6 +3,7 @@
 // visit opens with no network, and says in the top bar how fresh the data on screen is.
 
 import { onAnswer, readSoFar } from './api.js';
+import { wipeOutbox } from './outbox.js';
 import { el, replace } from './dom.js';
 import { formatDate, t, tf } from './i18n.js';
 
@@ -25,6 +26,9 @@ export function ageText(at, now = Date.now()) {
  */
 export function createOffline({ status, banner, formOpen, onOnline }) {
   const supported = 'serviceWorker' in navigator;
+  // Whether this page's first requests went through the worker (kept): a worker that took over
+  // later in the page's life (the first visit) never saw them, and is handed them to keep.
+  const controlled = supported && Boolean(navigator.serviceWorker.controller);
   let oldestCopy = null; // the oldest kept copy on screen since the data was last read afresh
   let registration = null;
   let ready = null;
@@ -75,7 +79,6 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
    */
   function start() {
     if (!supported) return Promise.resolve();
-    const controlled = Boolean(navigator.serviceWorker.controller);
     navigator.serviceWorker.addEventListener('controllerchange', () => { if (updating) location.reload(); });
     ready = navigator.serviceWorker.register('/sw.js').then(async (reg) => {
       registration = reg;
@@ -95,10 +98,11 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
     return ready;
   }
 
-  /** Empties what this device keeps of the data (at sign-out). */
+  /** Empties what this device keeps: the kept data and the outbox (at sign-out). */
   async function wipe() {
     localStorage.removeItem(LAST_SYNC);
     if ('caches' in window) await caches.delete(DATA_CACHE);
+    await wipeOutbox();
   }
 
   // The first requests after the signal returns often still fail (and kept copies answer):

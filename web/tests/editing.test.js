@@ -11,8 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { inGeometry } from '../js/jurisdiction.js';
-import { BASE, apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
+import { BASE, apiJson, errorsAfterSignIn, idle, launch, openPage, pointInside, screenshot, signIn } from './support.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -21,24 +20,6 @@ after(async () => { await browser?.close(); });
 const RUN = Date.now().toString(36).toUpperCase();
 const made = [];
 const madeSites = [];
-
-/** A point well inside the unit `code` of `layer` (a grid search of its bounding box). */
-async function pointInside(page, layer, code) {
-  const { features: [unit] } = await apiJson(page, `/api/v1/collections/${layer}/items?code=${code}&limit=1`);
-  const ring = unit.geometry.type === 'Polygon' ? unit.geometry.coordinates[0] : unit.geometry.coordinates[0][0];
-  const xs = ring.map((p) => p[0]);
-  const ys = ring.map((p) => p[1]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const d = 0.01;
-  for (let i = 1; i < 20; i += 1) {
-    for (let j = 1; j < 20; j += 1) {
-      const p = [x0 + ((x1 - x0) * i) / 20, y0 + ((y1 - y0) * j) / 20];
-      const around = [[0, 0], [d, 0], [-d, 0], [0, d], [0, -d]].map(([a, b]) => [p[0] + a, p[1] + b]);
-      if (around.every((q) => inGeometry(q, unit.geometry))) return p;
-    }
-  }
-  throw new Error(`no inner point in ${code}`);
-}
 
 /** A write with the page's session (its CSRF token from /auth/me). */
 async function write(page, method, path, data, headers = {}) {

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { inGeometry } from '../js/jurisdiction.js';
+
 export const BASE = (process.env.ANTQ_WEB_URL || '').replace(/\/$/, '');
 if (!BASE) throw new Error('ANTQ_WEB_URL is not set: run the browser tests through scripts/test.sh');
 export const ORIGIN = new URL(BASE).origin;
@@ -105,4 +107,22 @@ export async function setLayer(page, id, on) {
     await box.click();
   }
   await idle(page);
+}
+
+/** A point well inside the unit `code` of `layer` (a grid search of its bounding box). */
+export async function pointInside(page, layer, code) {
+  const { features: [unit] } = await apiJson(page, `/api/v1/collections/${layer}/items?code=${code}&limit=1`);
+  const ring = unit.geometry.type === 'Polygon' ? unit.geometry.coordinates[0] : unit.geometry.coordinates[0][0];
+  const xs = ring.map((p) => p[0]);
+  const ys = ring.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const d = 0.01;
+  for (let i = 1; i < 20; i += 1) {
+    for (let j = 1; j < 20; j += 1) {
+      const p = [x0 + ((x1 - x0) * i) / 20, y0 + ((y1 - y0) * j) / 20];
+      const around = [[0, 0], [d, 0], [-d, 0], [0, d], [0, -d]].map(([a, b]) => [p[0] + a, p[1] + b]);
+      if (around.every((q) => inGeometry(q, unit.geometry))) return p;
+    }
+  }
+  throw new Error(`no inner point in ${code}`);
 }

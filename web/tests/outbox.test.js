@@ -1,0 +1,139 @@
+// The outbox never loses a record (#18): key points recorded with no network wait in IndexedDB
+// through a reload, go to the server when the signal returns, exactly once each, also when the
+// sync is cut after the server took the first one (its Idempotency-Key makes the retry a replay);
+// an offline edit that meets a newer version opens the conflict dialog; a refused record stays in
+// the outbox with the server's reason in Vietnamese until it is discarded.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { BASE, apiJson, idle, launch, openPage, pointInside, signIn } from './support.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const RUN = Date.now().toString(36).toUpperCase();
+
+/** The editor, signed in once with the network on at a view of the city, its worker ready. */
+async function editorVisit() {
+  const opened = await openPage(browser, { serviceWorkers: 'allow' });
+  await signIn(opened.page, 'editor', '#l=');
+  const city = await pointInside(opened.page, 'districts', '080');
+  await opened.page.goto(`${BASE}/#l=key_points&z=14&ll=${city[1].toFixed(5)},${city[0].toFixed(5)}`);
+  await opened.page.reload();
+  await idle(opened.page);
+  await opened.page.waitForSelector('#outbox-sync');
+  await opened.page.evaluate(() => window.antq.offline().ready());
+  return { ...opened, city };
+}
+
+const outbox = (page) => page.evaluate(() => window.antq.editing().outbox().items());
+const record = (page, code, [lon, lat]) => page.evaluate(([c, p]) => window.antq.editing().create('key_points',
+  { code: c, category: 'drugs', observed_at: '2026-12-01T02:00:00.000Z', description: 'ghi ngoại tuyến' }, p), [code, [lon, lat]]);
+const onServer = async (page, code) => (await apiJson(page, `/api/v1/collections/key_points/items?code=${code}`)).features;
+
+/** Three points recorded offline, the page reloaded offline: all three wait in the outbox. */
+async function threeOffline(page, context, city, tag) {
+  await context.setOffline(true);
+  const codes = [1, 2, 3].map((i) => `KP-OB-${RUN}-${tag}${i}`);
+  for (const [i, code] of codes.entries()) {
+    assert.match(await record(page, code, [city[0] + i * 0.001, city[1]]), /^$/);
+  }
+  await page.reload();
+  await idle(page);
+  await page.waitForSelector('#outbox-list li');
+  assert.deepEqual((await outbox(page)).map((i) => [i.label, i.state]), codes.map((c) => [c, 'pending']));
+  assert.match(await page.textContent('#outbox-count'), /^3 bản ghi chưa gửi/);
+  return codes;
+}
+
+test('three points recorded offline survive a reload and reach the server exactly once each', async () => {
+  const { context, page, city } = await editorVisit();
+  const codes = await threeOffline(page, context, city, 'A');
+
+  await context.setOffline(false);
+  await page.waitForFunction(() => document.querySelectorAll('#outbox-list li').length === 0, null, { timeout: 30_000 });
+
+  for (const code of codes) assert.equal((await onServer(page, code)).length, 1, code);
+  assert.deepEqual(await outbox(page), []);
+  await context.close();
+});
+
+test('a sync cut after the server took the first record is retried without a second one', async () => {
+  const { context, page, city } = await editorVisit();
+  const codes = await threeOffline(page, context, city, 'B');
+  let cut = 0;
+  // The first POST reaches the server, which writes; its answer never reaches the phone.
+  await context.route('**/api/v1/key-points', async (route) => {
+    if (route.request().method() === 'POST' && cut === 0) {
+      cut += 1;
+      await route.fetch();
+      await route.abort('connectionreset');
+    } else {
+      await route.continue();
+    }
+  });
+  await context.setOffline(false);
+  await page.waitForFunction(() => document.querySelector('#outbox-note')?.textContent.startsWith('Chưa có mạng'), null, { timeout: 30_000 });
+  assert.equal(cut, 1);
+  assert.equal((await onServer(page, codes[0])).length, 1, 'the server wrote the first before the cut');
+  assert.equal((await outbox(page)).length, 3, 'nothing left the outbox without an answer');
+
+  await page.click('#outbox-sync');
+  await page.waitForFunction(() => document.querySelectorAll('#outbox-list li').length === 0, null, { timeout: 30_000 });
+
+  for (const code of codes) assert.equal((await onServer(page, code)).length, 1, code);
+  await context.close();
+});
+
+test('an offline edit that meets a newer version on the server opens the conflict dialog', async () => {
+  const { context, page, city } = await editorVisit();
+  const code = `KP-OB-${RUN}-C`;
+  await record(page, code, city);
+  const [point] = await onServer(page, code);
+  // Read once with the network on, as opening its editor does: the copy is what an offline edit starts from.
+  await page.evaluate((id) => fetch(`/api/v1/key-points/${id}`), point.id);
+  await context.setOffline(true);
+  await page.evaluate((id) => window.antq.editing().update('key_points', id, { description: 'sửa khi không có sóng' }), point.id);
+  assert.deepEqual((await outbox(page)).map((i) => [i.method, i.ifMatch]), [['PATCH', '"1"']]);
+  // Meanwhile someone with signal changes it.
+  const me = await apiJson(page, '/auth/me');
+  const other = await page.request.fetch(`${BASE}/api/v1/key-points/${point.id}`, {
+    method: 'PATCH', data: { description: 'sửa tại trụ sở' }, headers: { 'If-Match': '"1"', 'X-CSRF-Token': me.csrf_token },
+  });
+  assert.equal(other.status(), 200);
+
+  await context.setOffline(false);
+  await page.waitForSelector('#conflict', { timeout: 30_000 });
+  assert.match(await page.textContent('#conflict tr[data-conflict-field="description"]'), /sửa khi không có sóng.*sửa tại trụ sở/);
+  await page.click('#conflict [data-choice="mine"]');
+  await page.waitForFunction(() => document.querySelectorAll('#outbox-list li').length === 0, null, { timeout: 30_000 });
+
+  const now = await apiJson(page, `/api/v1/key-points/${point.id}`);
+  assert.equal(now.properties.description, 'sửa khi không có sóng');
+  assert.equal(now.properties.version, 3);
+  await context.close();
+});
+
+test('a record the server refuses stays in the outbox with its reason until discarded', async () => {
+  const { context, page, city } = await editorVisit();
+  const code = `KP-OB-${RUN}-R`;
+  await context.setOffline(true);
+  await page.evaluate(([c, p]) => window.antq.editing().create('key_points',
+    { code: c, category: 'khong-co-loai-nay', observed_at: '2026-12-01T02:00:00.000Z' }, p), [code, city]);
+
+  await context.setOffline(false);
+  await page.waitForSelector('#outbox-list li[data-state="refused"]', { timeout: 30_000 });
+  await page.reload();
+  await idle(page);
+  const item = page.locator('#outbox-list li[data-state="refused"]');
+  await item.waitFor();
+  assert.match(await item.locator('[data-reason]').textContent(), /^bị từ chối: Dữ liệu không hợp lệ: .*category/);
+  assert.equal((await onServer(page, code)).length, 0);
+
+  await item.locator('[data-discard]').click();
+  await page.waitForFunction(() => document.querySelectorAll('#outbox-list li').length === 0);
+  assert.deepEqual(await outbox(page), []);
+  await context.close();
+});
