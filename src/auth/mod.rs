@@ -17,7 +17,8 @@
 //! | `UploadTracks`   | no     | no      | no     | yes (J)| yes   | no                   |
 //! | `Admin`          | no     | no      | no     | no     | yes   | no                   |
 //!
-//! (J): limited to the user's jurisdiction, the union of its admin units valid today; the route's
+//! (J): limited to the user's jurisdiction, the union of the units its codes name at the date read
+//! (writes: today), through the lineage, so a closed unit's code stands for its successors; the route's
 //! handler applies it with `Principal::jurisdiction_filter` (reads) or `Principal::require_within`
 //! (writes), see `http::gate`.
 

@@ -8,7 +8,9 @@ use sqlx::PgPool;
 
 use crate::auth::accounts;
 use crate::db::credentials;
+use crate::db::jurisdiction::{self, Stale};
 use crate::db::users::{self, Role};
+use crate::layers::values::today;
 
 /// `antq user ...`
 #[derive(Debug, Clone, Subcommand)]
@@ -73,16 +75,19 @@ pub async fn user_command(pool: &PgPool, action: UserAction) -> anyhow::Result<(
         }
         UserAction::List => {
             println!("{:<6} {:<24} {:<8} {:<10} jurisdiction", "id", "name", "role", "state");
+            let today = today();
             for u in users::list(pool).await? {
                 let state = if u.disabled_at.is_some() { "disabled" } else { "active" };
                 let role = format!("{:?}", u.role).to_lowercase();
+                let not_current = jurisdiction::stale_codes(pool, &u.jurisdiction, today).await?;
                 println!(
-                    "{:<6} {:<24} {:<8} {:<10} {}",
+                    "{:<6} {:<24} {:<8} {:<10} {}{}",
                     u.id,
                     u.username,
                     role,
                     state,
-                    u.jurisdiction.join(",")
+                    u.jurisdiction.join(","),
+                    stale_note(&not_current)
                 );
             }
         }
@@ -92,6 +97,26 @@ pub async fn user_command(pool: &PgPool, action: UserAction) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// What `user list` adds after a jurisdiction naming units not valid today: the jurisdiction
+/// still works (it is read through the successors), but an operator should know what it means
+/// now and may rewrite it in today's codes.
+fn stale_note(stale: &[Stale]) -> String {
+    if stale.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = stale
+        .iter()
+        .map(|s| {
+            if s.successors.is_empty() {
+                format!("{} → no unit today", s.code)
+            } else {
+                format!("{} → {}", s.code, s.successors.join(","))
+            }
+        })
+        .collect();
+    format!("  [not current: {}]", each.join("; "))
 }
 
 /// Runs `antq token ...`.

@@ -18,8 +18,8 @@ pub struct Misplaced {
     pub in_jurisdiction: bool,
 }
 
-/// The points of (`lons`, `lats`) outside the provinces valid today, or outside the union of
-/// the units `jurisdiction` (when given) valid today.
+/// The points of (`lons`, `lats`) outside the provinces valid today, or outside the jurisdiction
+/// `jurisdiction` (when given) read in today's units through the lineage (migration 0035).
 ///
 /// # Errors
 /// The database fails.
@@ -32,7 +32,7 @@ pub async fn misplaced(
 ) -> Result<Vec<Misplaced>, sqlx::Error> {
     sqlx::query_as(
         "with p as (select ST_Union(geom) g from admin_units where level = 'province' and validity @> current_date),
-              j as (select ST_Union(geom) g from admin_units where code = any($3) and validity @> current_date),
+              j as (select atlas_jurisdiction($3, (now() at time zone 'Asia/Ho_Chi_Minh')::date) g),
               t as (select i - 1 as index, ST_SetSRID(ST_MakePoint(x, y), 4326) pt, ST_SetSRID(ST_MakePoint(y, x), 4326) sw
                     from unnest($1::float8[], $2::float8[]) with ordinality as u(x, y, i)),
               c as (select t.index, coalesce(ST_Covers(p.g, t.pt), false) as in_province,

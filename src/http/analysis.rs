@@ -91,7 +91,7 @@ async fn pai(
     };
     // A caller bound to a jurisdiction gets the figures of its jurisdiction: the cells that meet
     // it, and the key points and key communes within it.
-    let within = who.jurisdiction_filter(&state.pool).await?;
+    let within = who.jurisdiction_filter(&state.pool, q.as_of).await?;
     let points = |w: Interval| PointFilter { as_of: q.as_of, start: w.start, end: w.end, category: None };
     let req = Request { cell: q.cell, radius: None, points: points(q.train) };
     let run = prepare(&state.pool, Analysis::HotSpots, &req).await?;

@@ -15,6 +15,7 @@ use super::routes::Route;
 use super::{AppState, Result};
 use crate::auth::Permission;
 use crate::db::coverage::{self, Effort, EffortBy};
+use crate::layers::values::{last_day_before, today};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -45,7 +46,10 @@ async fn effort(
     let format = json_or_csv(q.f)?;
     let by = q.by.unwrap_or(EffortBy::Month);
     let (start, end) = bounds(q.datetime);
-    let within = who.jurisdiction_filter(&state.pool).await?;
+    // The jurisdiction in the units of the window's last day (today when open), the date the
+    // figures are grouped by.
+    let on = end.map_or_else(today, last_day_before);
+    let within = who.jurisdiction_filter(&state.pool, on).await?;
     let rows = coverage::effort(state.read_pool(), by, start, end, within).await?;
     let by = match by {
         EffortBy::Month => "month",

@@ -30,7 +30,7 @@ pub async fn export(
     Path(id): Path<String>,
     Params(pairs): Params,
 ) -> Result<Response> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
+    let (layer, scope) = readable(&who, &state, &id, &pairs).await?;
     let mut parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
     let format = match parsed.rest.first() {
         Some(&(_, f)) => Format::parse(f).ok_or_else(|| {

@@ -26,6 +26,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde_json::json;
 
 use super::routes::Permissions;
@@ -127,29 +128,35 @@ impl Principal {
         }
     }
 
-    /// Where the caller's restricted reads and writes are limited to: `None` everywhere
-    /// (analyst, admin), or the jurisdiction as EWKB (editor, patrol; anonymous gets an empty
-    /// geometry). Bind it as `($n::bytea is null or ST_Intersects(geom, ST_GeomFromEWKB($n)))`.
+    /// Where the caller's restricted reads are limited to when reading as of `on`: `None`
+    /// everywhere (analyst, admin), or the jurisdiction's units of that date as EWKB (editor,
+    /// patrol; anonymous gets an empty geometry). Bind it as
+    /// `($n::bytea is null or ST_Intersects(geom, ST_GeomFromEWKB($n)))`.
     ///
     /// # Errors
     /// The database fails.
-    pub async fn jurisdiction_filter(&self, pool: &sqlx::PgPool) -> Result<Option<Vec<u8>>, ApiError> {
+    pub async fn jurisdiction_filter(
+        &self,
+        pool: &sqlx::PgPool,
+        on: NaiveDate,
+    ) -> Result<Option<Vec<u8>>, ApiError> {
         match &self.account {
             Some(a) if !a.role.is_jurisdiction_bound() => Ok(None),
-            Some(a) => Ok(Some(jurisdiction::geometry_ewkb(pool, &a.jurisdiction).await?)),
-            None => Ok(Some(jurisdiction::geometry_ewkb(pool, &[]).await?)),
+            Some(a) => Ok(Some(jurisdiction::geometry_ewkb(pool, &a.jurisdiction, Some(on)).await?)),
+            None => Ok(Some(jurisdiction::geometry_ewkb(pool, &[], Some(on)).await?)),
         }
     }
 
     /// `Ok` when the caller may act at (`lon`, `lat`): always for unbound roles, inside the
-    /// jurisdiction for editors and patrol users.
+    /// jurisdiction for editors and patrol users. A write acts today, so the jurisdiction is read
+    /// in today's units (a closed unit's successors).
     ///
     /// # Errors
     /// 403 outside the jurisdiction (the gate audits it); the database fails.
     pub async fn require_within(&self, pool: &sqlx::PgPool, lon: f64, lat: f64) -> Result<(), ApiError> {
         let Some(a) = &self.account else { return Err(ApiError::Unauthorized) };
         if !a.role.is_jurisdiction_bound()
-            || jurisdiction::covers_point(pool, &a.jurisdiction, lon, lat).await?
+            || jurisdiction::covers_point(pool, &a.jurisdiction, None, lon, lat).await?
         {
             Ok(())
         } else {
@@ -165,7 +172,7 @@ impl Principal {
     pub async fn require_within_geometry(&self, pool: &sqlx::PgPool, geojson: &str) -> Result<(), ApiError> {
         let Some(a) = &self.account else { return Err(ApiError::Unauthorized) };
         if !a.role.is_jurisdiction_bound()
-            || jurisdiction::covers_geojson(pool, &a.jurisdiction, geojson).await?
+            || jurisdiction::covers_geojson(pool, &a.jurisdiction, None, geojson).await?
         {
             Ok(())
         } else {

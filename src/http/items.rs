@@ -98,7 +98,7 @@ pub async fn items(
     Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
+    let (layer, scope) = readable(&who, &state, &id, &pairs).await?;
     let mut parsed = params::parse_filters(layer, &pairs, &ITEM_PARAMS).map_err(bad)?;
     let page = parse_page(layer, &parsed.rest)?;
     layers::analysis_runs::prepare_filters(&state.pool, layer, &mut parsed.filters).await?;
@@ -168,7 +168,7 @@ pub async fn item(
     Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
+    let (layer, scope) = readable(&who, &state, &id, &pairs).await?;
     let mut parsed = params::parse_filters(layer, &pairs, &["f", "properties", "precision"]).map_err(bad)?;
     if !parsed.filters.properties.is_empty()
         || parsed.filters.bbox.is_some()

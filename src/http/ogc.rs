@@ -17,6 +17,7 @@ use super::routes::Route;
 use super::{AppState, Result};
 use crate::auth::Permission;
 use crate::layers::query;
+use crate::layers::values::today;
 use crate::layers::{self, LAYERS, Layer, ParamKind, ReadScope};
 use crate::spatial::Crs;
 
@@ -141,9 +142,9 @@ pub async fn collections(
     headers: HeaderMap,
 ) -> Result<Json<Json_>> {
     let base = base_url(&headers);
-    let mut scope = scope(&who, &state, None).await?;
+    let mut scope = scope(&who, &state, None, today()).await?;
     if scope.restricted || scope.patrols {
-        scope.jurisdiction = who.jurisdiction_filter(&state.pool).await?;
+        scope.jurisdiction = who.jurisdiction_filter(&state.pool, today()).await?;
     }
     let mut list = Vec::new();
     for layer in LAYERS.iter().filter(|l| scope.may_read(l)) {
@@ -162,7 +163,7 @@ pub async fn collection(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Json_>> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
+    let (layer, scope) = readable(&who, &state, &id, &[]).await?;
     Ok(Json(describe(&state, layer, &scope, &base_url(&headers)).await?))
 }
 
@@ -173,7 +174,7 @@ pub async fn queryables(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (layer, _) = readable(&who, &state, &id).await?;
+    let (layer, _) = readable(&who, &state, &id, &[]).await?;
     let mut props = serde_json::Map::new();
     props.insert(
         "geometry".into(),

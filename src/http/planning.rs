@@ -17,7 +17,7 @@ use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::planning::{PlanWindow, plan_coverage};
 use crate::layers::params::ParamValue;
-use crate::layers::values::Value as Bound;
+use crate::layers::values::{Value as Bound, today};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -63,7 +63,8 @@ async fn plan(
     Query(q): Query<PlanQuery>,
 ) -> Result<Json<Value>> {
     let window = q.window()?;
-    let within = who.jurisdiction_filter(&state.pool).await?;
+    // A plan is for the coming weeks: the jurisdiction in the units of its first day.
+    let within = who.jurisdiction_filter(&state.pool, window.from.unwrap_or_else(today)).await?;
     let mut answer = plan_coverage(state.read_pool(), window, within.clone()).await?;
     answer["within_jurisdiction"] = Value::Bool(within.is_some());
     Ok(Json(answer))

@@ -21,6 +21,7 @@ use crate::auth::Permission;
 use crate::db;
 use crate::db::audit::{self, Outcome};
 use crate::layers::formats::{csv_key_values, csv_table};
+use crate::layers::values::today;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -104,8 +105,8 @@ async fn communes(
 ) -> Result<Response> {
     let format = json_or_csv(q.f)?;
     let (start, end) = bounds(q.datetime);
-    let within = who.jurisdiction_filter(&state.pool).await?;
     let as_of = q.as_of.map(|d| d.0);
+    let within = who.jurisdiction_filter(&state.pool, as_of.unwrap_or_else(today)).await?;
     let rows = db::commune_reports::communes(state.read_pool(), as_of, start, end, within).await?;
     if format == F::Csv {
         csv_export(&state, &who, "report:communes", &rows).await
@@ -122,7 +123,7 @@ async fn commune(
 ) -> Result<Response> {
     let (start, end) = bounds(q.datetime);
     let as_of = q.as_of.map(|d| d.0);
-    let within = who.jurisdiction_filter(&state.pool).await?;
+    let within = who.jurisdiction_filter(&state.pool, as_of.unwrap_or_else(today)).await?;
     let bound = within.is_some();
     match db::commune_reports::commune(state.read_pool(), &code, as_of, start, end, within).await? {
         Some(report) => Ok(Json(report).into_response()),

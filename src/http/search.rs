@@ -37,7 +37,7 @@ async fn find(
         (query.q.0, query.limit.map_or(10, |l| l.0), query.as_of.map_or_else(today, |d| d.0));
     let limit = i64::try_from(limit).unwrap_or(10);
     let key_points = if who.has(Permission::ReadRestricted) {
-        match who.jurisdiction_filter(&state.pool).await? {
+        match who.jurisdiction_filter(&state.pool, as_of).await? {
             Some(area) => KeyPoints::Within(area),
             None => KeyPoints::Everywhere,
         }

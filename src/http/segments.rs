@@ -18,7 +18,7 @@ use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
 use crate::db::coverage::segment_patrols;
 use crate::layers::params::ParamValue;
-use crate::layers::values::Value as Bound;
+use crate::layers::values::{Value as Bound, last_day_before, today};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -67,7 +67,9 @@ async fn patrols(
     Query(q): Query<HistoryQuery>,
 ) -> Result<Json<Value>> {
     let (width, min_share) = q.width_and_share()?;
-    let within = who.jurisdiction_filter(&state.pool).await?;
+    // The jurisdiction in the units of the window's last day (today when open), as effort reads it.
+    let on = bounds(q.datetime).1.map_or_else(today, last_day_before);
+    let within = who.jurisdiction_filter(&state.pool, on).await?;
     match segment_patrols(state.read_pool(), &code, bounds(q.datetime), width, min_share, within).await? {
         Some((true, answer)) => Ok(Json(answer)),
         Some((false, _)) => {

@@ -55,7 +55,7 @@ pub async fn tile(
     Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
+    let (layer, scope) = readable(&who, &state, &id, &pairs).await?;
     let number = |name: &str, v: &str| {
         v.parse::<u32>().map_err(|_| ApiError::BadRequest(format!("tile {name} '{v}' is not a whole number")))
     };
@@ -119,7 +119,7 @@ pub async fn tilejson(
     Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (layer, scope) = readable(&who, &state, &id).await?;
+    let (layer, scope) = readable(&who, &state, &id, &pairs).await?;
     tile_filters(layer, &pairs)?;
     let bbox = query::extent(state.layer_pool(layer), layer, &scope).await?.bbox;
     let qs = query_string(&pairs);

@@ -27,7 +27,7 @@ async fn read_checked(
     if let Some(codes) = &caller.jurisdiction {
         let parts: Vec<Value> = lines.iter().map(|l| l["coordinates"].clone()).collect();
         let all = json!({ "type": "MultiLineString", "coordinates": parts });
-        if !jurisdiction::covers_geojson(pool, codes, &all.to_string()).await? {
+        if !jurisdiction::covers_geojson(pool, codes, None, &all.to_string()).await? {
             return Err(ImportError::Forbidden("the tracks leave your jurisdiction".into()));
         }
     }

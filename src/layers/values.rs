@@ -11,6 +11,12 @@ fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| unreachable!("7 h is a valid offset"))
 }
 
+/// The Vietnamese day of the instant just before `end` (a window's exclusive end).
+#[must_use]
+pub fn last_day_before(end: DateTime<Utc>) -> NaiveDate {
+    (end - Duration::seconds(1)).with_timezone(&vietnam()).date_naive()
+}
+
 /// Today in Vietnam: the default "as of" date.
 #[must_use]
 pub fn today() -> NaiveDate {

@@ -17,6 +17,7 @@ mod headers;
 mod health;
 mod idempotency;
 mod imports;
+mod jurisdiction;
 mod layers;
 mod layout;
 mod offline;

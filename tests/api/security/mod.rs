@@ -5,7 +5,9 @@
 //!
 //! Fixtures: two provinces, hand-made squares: "10" (lon 103.9-104.1, lat 22.4-22.6, around Lào
 //! Cai city) and "11" (lon 104.2-104.4, same latitudes). The editor's jurisdiction is "10", the
-//! "outside" editor's is "11"; the key point of the walk lies in "10".
+//! "outside" editor's is "11"; the key point of the walk lies in "10". The walk runs again after a
+//! reorganisation (`reorganise`): "10" and "11" closed on 2025-07-01 and "15" and "16" took their
+//! places, the users still naming the closed units.
 
 mod sign_in;
 mod users;
@@ -73,6 +75,25 @@ pub(super) async fn insert_province(pool: &PgPool, code: &str, west: f64) {
     .execute(pool)
     .await
     .expect("insert province");
+}
+
+/// Closes the province `from` on `on` and opens `to` in its place (same square and name, as the
+/// service finds its home province by name), the change
+/// recorded as a merge: the walk's fixture after a reorganisation, whose users still name `from`.
+pub(super) async fn reorganise(pool: &PgPool, from: &str, to: &str, on: &str) {
+    sqlx::query(
+        "with old as (update admin_units set valid_to = $3::date where code = $1 and valid_to is null returning *),
+              new as (insert into admin_units (code, level, kind, name, valid_from, geom)
+                      select $2, level, kind, name, $3::date, geom from old returning id)
+         insert into admin_unit_changes (changed_on, predecessor_id, successor_id, change, basis)
+         select $3::date, old.id, new.id, 'merge', 'the walk''s reorganisation' from old, new",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(on)
+    .execute(pool)
+    .await
+    .expect("reorganise");
 }
 
 pub(super) async fn insert_key_point(pool: &PgPool, code: &str, lon: f64, lat: f64) -> i64 {

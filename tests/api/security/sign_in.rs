@@ -320,7 +320,7 @@ async fn a_jurisdiction_is_its_units_geometry_and_no_unit_means_nothing() {
         let pool = db.pool.clone();
         async move {
             let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
-            antq_atlas::db::jurisdiction::geometry_ewkb(&pool, &codes).await.expect("ewkb")
+            antq_atlas::db::jurisdiction::geometry_ewkb(&pool, &codes, None).await.expect("ewkb")
         }
     };
     let intersects = |ewkb: Vec<u8>, lon: f64| {

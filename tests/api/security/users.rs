@@ -5,7 +5,7 @@ use antq_atlas::auth::accounts;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::{app, test_db};
+use crate::support::{app, loaded_db, test_db};
 
 use super::*;
 
@@ -26,6 +26,28 @@ fn antq(db_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     let out = child.wait_with_output().expect("antq ends");
     let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8");
     (out.status.success(), text(out.stdout), text(out.stderr))
+}
+
+#[tokio::test]
+async fn user_list_flags_a_jurisdiction_naming_closed_units_with_their_successor_codes() {
+    // The demo data: the city of Lào Cai (080) closed on 2025-07-01; Phường Lào Cai (02647) is a
+    // unit of today (Nghị quyết 1673, khoản 90).
+    let db = loaded_db().await;
+    add_user(&db.pool, "lan", Role::Editor, &["080", "02647"]).await;
+    let successors: Vec<String> = sqlx::query_scalar(
+        "select code from admin_unit_resolve('080', (now() at time zone 'Asia/Ho_Chi_Minh')::date) order by code",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("successors");
+    assert!(successors.len() > 1, "{successors:?}");
+
+    let (ok, list, err) = antq(&db.url, &["user", "list"], "");
+
+    assert!(ok, "{err}");
+    let line = list.lines().find(|l| l.contains("lan")).expect("lan is listed");
+    assert!(line.contains(&format!("080 → {}", successors.join(","))), "{line}");
+    assert!(!line.contains("02647 →"), "a current unit is not flagged: {line}");
 }
 
 #[tokio::test]
