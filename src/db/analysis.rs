@@ -299,6 +299,15 @@ pub struct RunCell {
     pub area_m2: f64,
 }
 
+/// The hexagon edge and the kernel density radius run `run` used, defaults resolved (m), so an
+/// answer can say which grid it was computed on (issue 21).
+///
+/// # Errors
+/// The database fails.
+pub async fn run_parameters(pool: &PgPool, run: i64) -> sqlx::Result<(f64, Option<f64>)> {
+    sqlx::query_as("select cell, radius from analysis_runs where id = $1").bind(run).fetch_one(pool).await
+}
+
 /// The cells of run `run` that meet `within` (EWKB; `None`: all).
 ///
 /// # Errors

@@ -15,7 +15,7 @@ use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::analysis::pai::{predict, top_cells};
 use crate::auth::Permission;
-use crate::db::analysis::{PointFilter, pai_counts, run_cells};
+use crate::db::analysis::{PointFilter, pai_counts, run_cells, run_parameters};
 use crate::layers::analysis_runs::{Analysis, Request, prepare};
 use crate::layers::values::{Interval, today};
 
@@ -96,6 +96,7 @@ async fn pai(
     let req = Request { cell: q.cell, radius: None, points: points(q.train) };
     let run = prepare(&state.pool, Analysis::HotSpots, &req).await?;
     let cells = run_cells(&state.pool, run, within.as_deref()).await?;
+    let (cell_m, radius_m) = run_parameters(&state.pool, run).await?;
     let score: Vec<f64> = cells.iter().map(|c| c.density.unwrap_or(0.0)).collect();
     let area: Vec<f64> = cells.iter().map(|c| c.area_m2).collect();
     let province_m2: f64 = area.iter().sum();
@@ -111,6 +112,10 @@ async fn pai(
         "test": interval_text(q.test),
         "as_of": q.as_of,
         "coverage": q.coverage,
+        // The grid and kernel actually used, defaults resolved: the edge follows the province of
+        // as_of, so the same request can use another cell on another date.
+        "cell_m": cell_m,
+        "radius_m": radius_m,
         "province_area_km2": a_km2,
         "within_jurisdiction": within.is_some(),
         "hotspots": {

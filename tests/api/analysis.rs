@@ -226,6 +226,17 @@ async fn pai_figures_agree_with_independent_counts() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{r}");
+    // The answer echoes the grid and kernel it used (issue 21).
+    assert_eq!(r["cell_m"], 1000.0, "{r}");
+    assert!(num(&r["radius_m"]) > 0.0, "{r}");
+    // Without a cell: the default, the shorter side of old Lao Cai's box (100.7 km) / 50, rounded
+    // down to 100 m (docs/analysis.md).
+    let (_, by_default) = get_json(
+        &analyst,
+        &format!("/api/v1/analysis/pai?train=2019-01-01/2020-01-01&test=2020-01-01/2021-01-01&as_of={AS_OF}"),
+    )
+    .await;
+    assert_eq!(by_default["cell_m"], 2000.0, "{by_default}");
     let total = points_in_province(&db.pool, "2020-01-01", "2021-01-01").await;
     let total_f = f64::from(u32::try_from(total).expect("a small count"));
     let area = num(&r["province_area_km2"]);
