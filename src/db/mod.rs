@@ -19,6 +19,7 @@ pub mod health;
 pub mod idempotency;
 pub mod jurisdiction;
 pub mod key_points;
+pub mod lineage;
 pub mod load;
 pub mod model_sites;
 pub mod patrols;

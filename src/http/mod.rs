@@ -22,6 +22,7 @@ pub mod idempotency;
 mod imports;
 mod items;
 mod key_points;
+mod lineage;
 mod links;
 pub mod metrics;
 mod model_sites;
@@ -77,6 +78,7 @@ pub fn routes() -> Vec<Route> {
         segments::routes(),
         openapi::routes(),
         search::routes(),
+        lineage::routes(),
         web_config::routes(),
         offline::routes(),
     ]

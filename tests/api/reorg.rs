@@ -5,7 +5,9 @@
 
 use sqlx::PgPool;
 
-use crate::support::loaded_db;
+use axum::http::StatusCode;
+
+use crate::support::{get_json, loaded_db};
 
 /// The four dates of issue #16 and the provinces valid on each (old Lào Cai alone in 2019; old
 /// Lào Cai and old Yên Bái from 2020-03-01; the new province alone from 2025-07-01).
@@ -170,4 +172,37 @@ async fn every_unit_in_force_on_2025_06_30_has_one_successor_on_2025_07_01() {
     .expect("successors");
     // Nghị quyết 1673 khoản 92: 319 units (151 of old Lào Cai, 168 of old Yên Bái) into 99.
     assert_eq!((units, with_one, successors), (319, 319, 99));
+}
+
+#[tokio::test]
+async fn the_lineage_of_a_former_commune_names_its_successors_with_dates_and_basis() {
+    let db = loaded_db().await;
+    let token = crate::support::token(&db.pool, antq_atlas::auth::Role::Viewer, &[]).await;
+    let app = crate::support::as_user(crate::support::app(db.pool.clone()), &token);
+    let (status, r) = get_json(&app, "/api/v1/units/02872/lineage").await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let chain: Vec<(&str, &str, &str, &str)> = r["successors"]
+        .as_array()
+        .expect("successors")
+        .iter()
+        .map(|s| {
+            let f = |k: &str| s[k].as_str().unwrap_or_default();
+            (f("name"), f("changed_on"), f("basis"), f("from_name"))
+        })
+        .collect();
+    assert_eq!(
+        chain,
+        vec![
+            ("Thị trấn Bắc Hà", "2024-11-01", "Nghị quyết 1197/NQ-UBTVQH15", "Xã Tà Chải"),
+            ("Xã Bắc Hà", "2025-07-01", "Nghị quyết 1673/NQ-UBTVQH15, khoản 73", "Thị trấn Bắc Hà"),
+        ]
+    );
+    assert_eq!(r["versions"][0]["valid_to"], "2024-11-01");
+    // The other way: the 2025 unit's predecessors include Tà Chải, two changes back.
+    let (_, back) = get_json(&app, "/api/v1/units/02839/lineage").await;
+    let ta_chai =
+        back["predecessors"].as_array().expect("predecessors").iter().find(|p| p["code"] == "02872");
+    assert_eq!(ta_chai.map(|p| p["into_name"].clone()), Some("Thị trấn Bắc Hà".into()), "{back}");
+    let (status, body) = get_json(&app, "/api/v1/units/99999/lineage").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }

@@ -1,11 +1,14 @@
 // The patrol coordination view: the border's coverage for a chosen window and sight width (the
 // `border_coverage` and `coverage_gaps` layers, asked through the layer parameters so the URL
 // carries the view), the segments as a sortable table, the gaps as buttons that zoom to them,
-// and the patrols of one Vietnamese day drawn on their own map group and listed.
+// and the patrols of one Vietnamese day drawn on their own map group and listed. A patrol counts
+// as patrolling a segment only when it covered at least the chosen share of it (issue 21): the
+// table shows that date beside the last patrol that merely touched the segment, and opening a
+// segment lists its patrols (the history route) so the date can be checked.
 
 /* global L */
 
-import { getCached, query } from './api.js';
+import { get, getCached, query } from './api.js';
 import { el, replace } from './dom.js';
 import { formatDate, formatNumber, parseDay, t } from './i18n.js';
 import { state } from './state.js';
@@ -47,14 +50,21 @@ export function createCoordination(root, ctx) {
   let tracks = [];
   let group = null;
   let dayError = '';
+  let opened = null;
+  let history = null;
+  let historyError = '';
 
   const view = (id) => ctx.views().find((v) => v.id === id);
   const params = () => state.params?.[COVERAGE] || {};
 
-  async function apply(from, to, width) {
+  async function apply(from, to, width, minShare) {
     const datetime = `${from}/${to}`;
     state.params ??= {};
     for (const id of [COVERAGE, GAPS]) state.params[id] = { ...state.params[id], datetime, width: String(width) };
+    // Only the coverage layer takes min_share (the stretches of coverage_gaps do not depend on it).
+    state.params[COVERAGE].min_share = String(minShare);
+    opened = null;
+    history = null;
     state.layers = new Set([...(state.layers || ctx.views().filter((v) => v.coll.style?.visible).map((v) => v.id)), COVERAGE, GAPS]);
     await ctx.refresh();
     render();
@@ -79,9 +89,26 @@ export function createCoordination(root, ctx) {
     render();
   }
 
+  /** Opens a segment's patrol history for the window, width and minimum share in force. */
+  async function openSegment(code) {
+    opened = code;
+    history = null;
+    historyError = '';
+    render();
+    const p = params();
+    const q = query({ datetime: p.datetime, width: p.width, min_share: p.min_share });
+    try {
+      history = await get(`/api/v1/analysis/border-segments/${encodeURIComponent(code)}/patrols${q}`);
+    } catch (error) {
+      historyError = error.message;
+    }
+    render();
+  }
+
   function form() {
     const [from, to] = windowOf(params());
     const width = params().width || '500';
+    const minShare = String(Math.round(Number(params().min_share ?? 0.25) * 10000) / 100);
     const date = (id, value, key) => [el('label', { for: id }, `${t(key)} (dd/mm/yyyy)`), dayInput(id, value, { required: true })];
     return el('form', {
       class: 'filters', id: 'coord-form',
@@ -91,15 +118,18 @@ export function createCoordination(root, ctx) {
         const a = parseDay(f.querySelector('#coord-from').value);
         const b = parseDay(f.querySelector('#coord-to').value);
         const w = f.querySelector('#coord-width');
+        const m = f.querySelector('#coord-min-share');
         const bad = [[f.querySelector('#coord-from'), !DAY.test(a || '')], [f.querySelector('#coord-to'), !DAY.test(b || '') || a > b],
-          [w, !w.checkValidity()]];
+          [w, !w.checkValidity()], [m, !m.checkValidity()]];
         for (const [input, wrong] of bad) input.toggleAttribute('aria-invalid', wrong);
         if (bad.some(([, wrong]) => wrong)) return;
-        apply(a, b, Number(w.value));
+        apply(a, b, Number(w.value), Number(m.value) / 100);
       },
     }, date('coord-from', from, 'coordFrom'), date('coord-to', to, 'coordTo'),
     el('label', { for: 'coord-width' }, t('coordWidth')),
     el('input', { type: 'number', id: 'coord-width', min: 1, max: 10000, step: 1, value: width, required: true, inputmode: 'numeric' }),
+    el('label', { for: 'coord-min-share', title: t('coordMinShareHelp') }, t('coordMinShare')),
+    el('input', { type: 'number', id: 'coord-min-share', min: 0, max: 100, step: 0.01, value: minShare, required: true, inputmode: 'decimal' }),
     el('button', { type: 'submit', id: 'coord-apply' }, t('coordApply')));
   }
 
@@ -113,20 +143,46 @@ export function createCoordination(root, ctx) {
       type: 'button', class: 'link', 'data-sort': key, 'aria-pressed': String(sortBy === key),
       onclick: () => { sortBy = key; render(); },
     }, label);
-    return el('table', { id: 'coord-segments', class: 'coord-table' },
+    // Six columns are wider than the side panel: the table scrolls sideways rather than cutting.
+    return el('div', { class: 'coord-scroll' }, el('table', { id: 'coord-segments', class: 'coord-table' },
       el('caption', {}, t('coordSegments')),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('coordSegment')), el('th', { scope: 'col' }, t('coordPost')),
         el('th', { scope: 'col', 'aria-sort': sortBy === 'share' ? 'ascending' : 'none' }, sortButton('share', t('coordShare'))),
         el('th', { scope: 'col' }, t('coordLast')),
-        el('th', { scope: 'col', 'aria-sort': sortBy === 'days' ? 'descending' : 'none' }, sortButton('days', t('coordDays'))))),
+        el('th', { scope: 'col', 'aria-sort': sortBy === 'days' ? 'descending' : 'none' }, sortButton('days', t('coordDays'))),
+        el('th', { scope: 'col' }, t('coordTouched')))),
       el('tbody', {}, rows.map((f) => {
         const p = f.properties;
-        return el('tr', { 'data-code': p.code },
-          el('td', {}, p.name ?? p.code), el('td', {}, p.post_name ?? t('none')),
+        return el('tr', { 'data-code': p.code, class: opened === p.code ? 'opened' : null },
+          el('td', {}, el('button', {
+            type: 'button', class: 'link', 'data-segment': p.code, 'aria-expanded': String(opened === p.code),
+            title: t('coordHistoryOpen'), onclick: () => openSegment(p.code),
+          }, p.name ?? p.code)),
+          el('td', {}, p.post_name ?? t('none')),
           el('td', { class: 'num', 'data-share': p.share }, formatShare(p.share)),
           el('td', {}, p.last_patrolled ? formatDate(String(p.last_patrolled).slice(0, 10)) : t('coordNever')),
-          el('td', { class: 'num' }, p.days_since_patrolled === null || p.days_since_patrolled === undefined ? '—' : formatNumber(p.days_since_patrolled)));
-      })));
+          el('td', { class: 'num' }, p.days_since_patrolled === null || p.days_since_patrolled === undefined ? '—' : formatNumber(p.days_since_patrolled)),
+          el('td', { 'data-touched': p.last_touched ?? '' }, p.last_touched
+            ? `${formatDate(String(p.last_touched).slice(0, 10))} (${formatNumber(Math.round(p.last_touched_m))} m)` : '—'));
+      }))));
+  }
+
+  /** The opened segment's patrols: why its last patrolled date is what it is. */
+  function historyTable() {
+    if (!opened) return [];
+    if (historyError) return el('p', { class: 'error', role: 'alert' }, `${t('error')}: ${historyError}`);
+    if (!history) return el('p', { 'aria-live': 'polite' }, t('loading'));
+    const rows = history.patrols.map((p) => el('tr', { 'data-patrol': p.code, class: p.counts ? 'counts' : 'touch' },
+      el('td', {}, p.code), el('td', {}, (p.units || []).join(', ')),
+      el('td', {}, formatDate(p.date)),
+      el('td', { class: 'num' }, `${formatNumber(Math.round(p.covered_m))} m`),
+      el('td', { class: 'num' }, formatShare(p.share)),
+      el('td', {}, `${p.counts ? t('coordCounts') : t('coordTouchOnly')}${p.in_window ? '' : ` (${t('coordBefore')})`}`)));
+    return el('div', { class: 'coord-scroll' }, el('table', { id: 'coord-history', class: 'coord-table', 'data-segment': opened },
+      el('caption', {}, `${t('coordHistory')} ${history.name ?? opened} — ${t('coordMinShare')} ${formatShare(history.min_share)}`),
+      el('thead', {}, el('tr', {}, ...['coordPatrol', 'coordUnits', 'coordDate', 'coordMetres', 'coordShare', 'coordCounted']
+        .map((k) => el('th', { scope: 'col' }, t(k))))),
+      el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: 6 }, t('coordNoPatrols'))))));
   }
 
   function gapList() {
@@ -161,7 +217,7 @@ export function createCoordination(root, ctx) {
   function render() {
     if (root.hidden) return;
     const focused = document.activeElement?.id;
-    replace(root, form(), segmentTable(), gapList(), dayPicker());
+    replace(root, form(), segmentTable(), historyTable(), gapList(), dayPicker());
     if (focused) document.getElementById(focused)?.focus();
   }
 

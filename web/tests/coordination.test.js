@@ -82,6 +82,49 @@ test('analyst: coverage table and gaps for a window, zoom to a gap, the patrols 
   await context.close();
 });
 
+// Issue 21: in March 2020 BG-11 (Bản Lầu) was only grazed, 41 m on 19/03 by Nậm Chảy's patrol
+// TT-2020-0137; the last patrol covering at least a quarter of it was Bản Lầu's TT-2020-0070 on
+// 11/02 (65 %). BG-15's last was on 27/02. The figures are the demo's (tests/api/patrolled.rs).
+test('the last patrolled date counts a patrol by its share; opening a segment lists its patrols', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#l=');
+  await page.click('#coord-toggle');
+  await page.fill('#coord-from', '01/03/2020');
+  await page.fill('#coord-to', '31/03/2020');
+  await page.fill('#coord-width', '500');
+  assert.equal(await page.inputValue('#coord-min-share'), '25');
+  await page.click('#coord-apply');
+  await idle(page);
+  await page.waitForSelector('#coord-segments tbody tr');
+  const cells = (code) => page.locator(`#coord-segments tr[data-code="${code}"] td`).allTextContents();
+  const bg11 = await cells('BG-11');
+  assert.deepEqual(bg11.slice(3), ['11/02/2020', '49', '19/03/2020 (41 m)']);
+  assert.equal((await cells('BG-15'))[3], '27/02/2020');
+
+  await page.locator('button[data-segment="BG-11"]').click();
+  await page.waitForSelector('#coord-history tr[data-patrol="TT-2020-0137"]');
+  const row = (code) => page.locator(`#coord-history tr[data-patrol="${code}"] td`).allTextContents();
+  const graze = await row('TT-2020-0137');
+  assert.deepEqual([graze[2], graze[3], graze[5]], ['19/03/2020', '41 m', 'chỉ chạm tới']);
+  assert.match(graze[1], /Nậm Chảy/);
+  const counted = await row('TT-2020-0070');
+  assert.deepEqual([counted[2], counted[5]], ['11/02/2020', 'tính là đã tuần tra (trước khoảng thời gian)']);
+  assert.match(counted[4], /^65,2 %$/);
+  // The panel shows what the route answers, patrol for patrol.
+  const api = await apiJson(page, '/api/v1/analysis/border-segments/BG-11/patrols?datetime=2020-03-01/2020-03-31&width=500&min_share=0.25');
+  const listed = await page.locator('#coord-history tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.patrol));
+  assert.deepEqual(listed, api.patrols.map((p) => p.code));
+
+  // With no minimum, any touch counts again: BG-11 reads the graze's date.
+  await page.fill('#coord-min-share', '0');
+  await page.click('#coord-apply');
+  await idle(page);
+  await page.waitForFunction(() => document.querySelector('#coord-segments tr[data-code="BG-11"] td:nth-child(4)')?.textContent === '19/03/2020');
+  await screenshot(page, 'coordination-history');
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
+
 test('a viewer is not offered the coordination panel', async () => {
   const { context, page } = await openPage(browser);
   await signIn(page, 'viewer');

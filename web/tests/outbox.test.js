@@ -142,3 +142,27 @@ test('a record the server refuses stays in the outbox with its reason until disc
   assert.deepEqual(await outbox(page), []);
   await context.close();
 });
+
+test('signing out warns of unsent records, then wipes the kept data and the outbox from the device', async () => {
+  const { context, page, city } = await editorVisit();
+  await context.setOffline(true);
+  await page.evaluate(([c, p]) => window.antq.editing().create('key_points',
+    { code: c, category: 'khong-co-loai-nay', observed_at: '2026-12-01T02:00:00.000Z' }, p), [`KP-OB-${RUN}-S`, city]);
+  await context.setOffline(false);
+  await page.waitForSelector('#outbox-list li[data-state="refused"]', { timeout: 30_000 });
+  const kept = () => page.evaluate(async () => ({
+    // The sign-in page's worker opens the cache again (empty): what counts is what is in it.
+    data: (await (await caches.open('antq-data')).keys()).length > 0,
+    outbox: (await indexedDB.databases()).some((d) => d.name === 'antq-field'),
+  }));
+  assert.deepEqual(await kept(), { data: true, outbox: true });
+
+  await page.click('#signout');
+  assert.match(await page.textContent('#signout-pending'), /^Còn 1 bản ghi chưa gửi/);
+  assert.equal(await page.locator('#username').count(), 0, 'the first press only warns');
+  await page.click('#signout');
+  await page.waitForSelector('#username');
+
+  assert.deepEqual(await kept(), { data: false, outbox: false });
+  await context.close();
+});

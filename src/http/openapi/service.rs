@@ -156,6 +156,11 @@ pub(super) fn data_operation(route: &Route) -> Option<Value> {
             ],
             json_ok,
         ),
+        (Method::GET, "/api/v1/units/{code}/lineage") => one(
+            "A unit's lineage: its versions, the units it came from and became, with dates and basis",
+            vec![param("code", "path", true, json!({ "type": "string" }), "unit code (of any time)")],
+            json_ok,
+        ),
         (Method::GET, "/api/v1/analysis/pai") => Some(pai(p)),
         (Method::GET, "/api/v1/forms/{kind}") => one(
             "An edit form: fields, types, limits, coded choices (vi/en) and the key point status workflow",

@@ -232,6 +232,11 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
         ((Method::GET, "/api/v1/openapi.json"), ex("/api/v1/openapi.json", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/api.html"), ex("/api/v1/api.html", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/search"), ex("/api/v1/search?q=ban", None, StatusCode::OK, false)),
+        // The walk's fixtures have provinces only: any commune code is unknown.
+        (
+            (Method::GET, "/api/v1/units/{code}/lineage"),
+            ex("/api/v1/units/02872/lineage", None, StatusCode::NOT_FOUND, false),
+        ),
         // The layer routes, on a public layer (restricted layers are checked in `layers`).
         ((Method::GET, "/api/v1"), ex("/api/v1", None, StatusCode::OK, false)),
         ((Method::GET, "/api/v1/conformance"), ex("/api/v1/conformance", None, StatusCode::OK, false)),
