@@ -15,8 +15,9 @@ use super::{ApiError, AppState, Result};
 use crate::auth::login::{self, SignInError};
 use crate::auth::{Permission, secret};
 use crate::db::audit::{self, Outcome};
-use crate::db::credentials;
 use crate::db::users::Account;
+use crate::db::{credentials, jurisdiction};
+use crate::layers::values::today;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -90,13 +91,26 @@ async fn logout(State(state): State<AppState>, who: Principal, headers: HeaderMa
 }
 
 /// 200 with the user, role, jurisdiction, permissions and (for a session) its CSRF token.
-async fn me(who: Principal) -> Result<Response> {
+async fn me(State(state): State<AppState>, who: Principal) -> Result<Response> {
     let account = who.account().ok_or(ApiError::Unauthorized)?;
     let csrf = match who.via() {
         Via::Session { id } => Some(secret::csrf_token(id)),
         _ => None,
     };
-    Ok(axum::Json(describe(account, csrf.as_deref())).into_response())
+    // The map marks where the user may write today: a code of a unit closed by a reorganisation
+    // (the former city 080) stands for the units it became, as the server reads it on each write.
+    let closed = jurisdiction::stale_codes(state.read_pool(), &account.jurisdiction, today()).await?;
+    let current: Vec<String> = account
+        .jurisdiction
+        .iter()
+        .flat_map(|code| match closed.iter().find(|s| &s.code == code) {
+            Some(s) => s.successors.clone(),
+            None => vec![code.clone()],
+        })
+        .collect();
+    let mut body = describe(account, csrf.as_deref());
+    body["jurisdiction_today"] = json!(current);
+    Ok(axum::Json(body).into_response())
 }
 
 fn header_value(s: String) -> Result<HeaderValue> {

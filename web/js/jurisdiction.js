@@ -22,10 +22,12 @@ export function inGeometry(point, geometry) {
   return polygons.some(([outer, ...holes]) => inRing(point, outer) && !holes.some((h) => inRing(point, h)));
 }
 
-/** A test `([lon, lat]) => boolean` for user `me`: everywhere for those not bound to a jurisdiction. */
+/** A test `([lon, lat]) => boolean` for user `me`: everywhere for those not bound to a jurisdiction.
+ * `jurisdiction_today` (GET /auth/me) gives the units valid today: a code of a unit closed by a
+ * reorganisation (the former city of Lào Cai, 080) stands for the units it became. */
 export async function jurisdictionTest(me) {
   if (!me.jurisdiction_bound) return () => true;
-  const codes = me.jurisdiction || [];
+  const codes = me.jurisdiction_today || me.jurisdiction || [];
   // GSO codes: 3 digits for a district, 5 for a commune.
   const geometries = await Promise.all(codes.map(async (code) => {
     const layer = code.length <= 3 ? 'districts' : 'communes';

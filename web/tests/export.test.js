@@ -50,7 +50,7 @@ async function download(page, id, f) {
 test('exports of a filtered layer hold exactly the features drawn', async () => {
   const { context, page, seen } = await openPage(browser);
   // Key points of 2019 in Bát Xát, without the "crime" category; communes of Bát Xát.
-  await signIn(page, 'analyst', '#l=communes,key_points&from=2019-01&to=2019-12&d=082');
+  await signIn(page, 'analyst', '#l=communes,key_points&from=2019-01&to=2019-12&d=082&asof=2020-04-15');
   await page.locator('[data-legend="key_points"] input[data-category="crime"]').uncheck();
   await idle(page);
   for (const id of ['key_points', 'communes']) {

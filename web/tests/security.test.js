@@ -19,7 +19,7 @@ async function createMarkupKeyPoint(browser) {
   assert.equal(login.status(), 200);
   const { csrf_token: csrf } = await login.json();
   // A place inside the editor's jurisdiction (the city of Lào Cai, 080): an existing key point there.
-  const city = await apiJson(page, '/api/v1/collections/communes/items?limit=100&district_code=080');
+  const city = await apiJson(page, '/api/v1/collections/communes/items?limit=100&district_code=080&as_of=2020-04-15');
   const codes = city.features.map((f) => `'${f.properties.code}'`).join(',');
   const there = await apiJson(page,
     `/api/v1/collections/key_points/items?limit=1&filter=${encodeURIComponent(`commune_code IN (${codes})`)}`);

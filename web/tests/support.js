@@ -109,9 +109,10 @@ export async function setLayer(page, id, on) {
   await idle(page);
 }
 
-/** A point well inside the unit `code` of `layer` (a grid search of its bounding box). */
-export async function pointInside(page, layer, code) {
-  const { features: [unit] } = await apiJson(page, `/api/v1/collections/${layer}/items?code=${code}&limit=1`);
+/** A point well inside the unit `code` of `layer` as of `asOf` (default today; a grid search of its bounding box). */
+export async function pointInside(page, layer, code, asOf = '') {
+  const at = asOf ? `&as_of=${asOf}` : '';
+  const { features: [unit] } = await apiJson(page, `/api/v1/collections/${layer}/items?code=${code}&limit=1${at}`);
   const ring = unit.geometry.type === 'Polygon' ? unit.geometry.coordinates[0] : unit.geometry.coordinates[0][0];
   const xs = ring.map((p) => p[0]);
   const ys = ring.map((p) => p[1]);
