@@ -302,7 +302,9 @@ function select(view, feature, layer) {
 async function showHit(hit) {
   const view = views.find((v) => v.id === hit.layer);
   if (!view) return;
-  const feature = await getCached(`/api/v1/collections/${hit.layer}/items/${hit.id}`).catch(() => null);
+  // At the map's date: a unit closed by a reorganisation is found in its version of that date.
+  const at = state.asOf ? `?as_of=${state.asOf}` : '';
+  const feature = await getCached(`/api/v1/collections/${hit.layer}/items/${hit.id}${at}`).catch(() => null);
   if (feature) select(view, feature, null);
 }
 
