@@ -54,6 +54,13 @@ pub enum ImportAction {
         /// Overlaps, gaps and parts outside the parent smaller than this (km²) are not reported.
         #[arg(long, default_value_t = 0.01)]
         threshold_km2: f64,
+        /// A reorganisation: a CSV naming, per row, a current unit (`old_code`) and the unit of
+        /// the file it becomes part of (`new_code`), with `basis` or `clause`. Exactly those close.
+        #[arg(long)]
+        successors: Option<PathBuf>,
+        /// The resolution a `clause` column refers to ("Nghị quyết 1673/NQ-UBTVQH15").
+        #[arg(long, requires = "successors")]
+        basis: Option<String>,
     },
 }
 
@@ -111,10 +118,36 @@ pub async fn run(pool: &PgPool, what: ImportAction) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        ImportAction::Boundaries { file, level, valid_from, srid, make_valid, dry_run, threshold_km2 } => {
+        ImportAction::Boundaries {
+            file,
+            level,
+            valid_from,
+            srid,
+            make_valid,
+            dry_run,
+            threshold_km2,
+            successors,
+            basis,
+        } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let successors = match successors {
+                Some(path) => {
+                    let csv =
+                        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                    crate::imports::successions::read_csv(&csv, basis.as_deref()).map_err(|e| explain(&e))?
+                }
+                None => Vec::new(),
+            };
             let caller = Caller { entry: operator(), jurisdiction: None };
-            let options = boundaries::Options { level, valid_from, srid, make_valid, dry_run, threshold_km2 };
+            let options = boundaries::Options {
+                level,
+                valid_from,
+                srid,
+                make_valid,
+                dry_run,
+                threshold_km2,
+                successors,
+            };
             let report =
                 boundaries::import(pool, &bytes, &options, &caller).await.map_err(|e| explain(&e))?;
             println!("{}", serde_json::to_string_pretty(&report)?);

@@ -86,13 +86,12 @@ pub async fn check_layout(
     sqlx::query_scalar(
         "with v as materialized (select * from boundary_stage where ST_IsValid(geom)),
               parent as (select s.idx, p.id, p.geom from boundary_stage s
-                         join admin_units p on p.code = s.parent_code and p.validity @> $2::date
-                          and p.level = (enum_range(null::unit_level))[array_position(enum_range(null::unit_level), $1::unit_level) - 1])
+                         join admin_units p on p.code = s.parent_code and p.validity @> $2::date and p.level < $1::unit_level)
          select jsonb_build_object('index', idx, 'code', code, 'field', field, 'reason', reason, 'refuse', refuse) from (
            select s.idx, s.code, 'code' as field, 'the code ' || s.code || ' appears ' || count(*) over (partition by s.code) || ' times' as reason, true as refuse
            from boundary_stage s where (select count(*) from boundary_stage d where d.code = s.code) > 1
            union all
-           select s.idx, s.code, 'parent_code', 'no unit ' || s.parent_code || ' one level up is valid on ' || $2::text, true
+           select s.idx, s.code, 'parent_code', 'no unit ' || s.parent_code || ' of a higher level is valid on ' || $2::text, true
            from boundary_stage s where s.parent_code is not null and not exists (select 1 from parent p where p.idx = s.idx)
            union all
            select s.idx, s.code, 'geometry', round((ST_Area(ST_Difference(s.geom, p.geom)::geography) / 1e6)::numeric, 3) || ' km² lies outside the parent', false
@@ -147,8 +146,11 @@ pub async fn check_names(
 }
 
 /// Applies the staged units at `level` as of `valid_from`; returns `{new, changed, unchanged,
-/// closed}` lists of codes. Closing and opening are separate statements, so the constraint that
-/// a code's versions never overlap sees the closed version before the new one arrives.
+/// closed}` lists of codes. With `infer_merges`, a current unit not in the file that a changed
+/// unit now covers closes (a merge read from the geometry); without it (an import with
+/// successions, `db::reorganise`) only the units named close. Closing and opening are separate
+/// statements, so the constraint that a code's versions never overlap sees the closed version
+/// before the new one arrives.
 ///
 /// # Errors
 /// A constraint refuses a version (a version already starting that day), or the database fails.
@@ -157,6 +159,7 @@ pub async fn apply(
     level: &str,
     valid_from: NaiveDate,
     threshold_km2: f64,
+    infer_merges: bool,
 ) -> Result<Value, sqlx::Error> {
     sqlx::query("alter table boundary_stage add column cur_id bigint, add column same boolean")
         .execute(&mut *conn)
@@ -174,13 +177,14 @@ pub async fn apply(
     .await?;
     sqlx::query(
         "insert into boundary_replaced select u.id, u.code from admin_units u
-         where u.level = $1::unit_level and u.validity @> $2::date and u.code not in (select code from boundary_stage)
+         where $4 and u.level = $1::unit_level and u.validity @> $2::date and u.code not in (select code from boundary_stage)
            and exists (select 1 from boundary_stage c where c.same is not true and ST_Intersects(c.geom, u.geom)
                        and ST_Area(ST_Intersection(c.geom, u.geom)::geography) / 1e6 > $3)",
     )
     .bind(level)
     .bind(valid_from)
     .bind(threshold_km2)
+    .bind(infer_merges)
     .execute(&mut *conn)
     .await?;
     sqlx::query(

@@ -26,6 +26,7 @@ pub mod patrols;
 pub mod planning;
 pub mod point_imports;
 pub mod refusals;
+pub mod reorganise;
 pub mod replicas;
 pub mod reports;
 pub mod search;

@@ -158,6 +158,8 @@ async fn boundaries(
         make_valid: q.make_valid,
         dry_run: q.dry_run,
         threshold_km2: q.threshold_km2.unwrap_or(0.01),
+        // The route takes one file: successions come in its features' `predecessors`.
+        successors: Vec::new(),
     };
     let bytes = read_body(body).await?;
     let report = crate::imports::boundaries::import(&state.pool, &bytes, &options, &caller(&who)).await?;

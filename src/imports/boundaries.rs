@@ -11,15 +11,22 @@
 //! parent above the threshold, and names that differ from the official list (a warning, with
 //! the official name suggested when only diacritics, case or spacing differ). Invalid geometry
 //! (without `--make-valid`), duplicate codes and unknown parents refuse the file; nothing is
-//! written then, nor on `--dry-run`.
+//! written then, nor on `--dry-run`. So does a unit whose code already has a version beginning
+//! on or after `valid_from` (named, with its dates and the ways on).
+//!
+//! With successions (`successions`: a reorganisation), exactly the named predecessors close, the
+//! changes are recorded with their basis, villages follow their commune, and the report adds per
+//! new unit its area against the union of its predecessors (`db::reorganise`).
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use super::points::Caller;
+use super::successions::{self, Succession};
 use super::{ImportError, MAX_VERTICES, Problem};
-use crate::db::{audit, boundaries as db};
+use crate::db::{audit, boundaries as db, reorganise};
+use crate::text::{Kind, refusal};
 
 /// How to import.
 #[derive(Debug, Clone)]
@@ -36,6 +43,9 @@ pub struct Options {
     pub dry_run: bool,
     /// Overlaps, gaps and parts outside the parent below this (km²) are not reported.
     pub threshold_km2: f64,
+    /// Successions read beside the file (`--successors`); the features' own `predecessors` are
+    /// added to them.
+    pub successors: Vec<Succession>,
 }
 
 /// The file as a `FeatureCollection` and its SRID: a zipped Shapefile (by its magic bytes) is
@@ -114,6 +124,11 @@ pub fn units(collection: &Value, level: &str) -> Result<Units, ImportError> {
         let text = |k: &str| p[k].as_str().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         let code = text("code");
         let problem = |field: &str, reason: String| Problem::new(Some(i), code.as_deref(), field, reason);
+        for field in ["code", "name", "kind", "parent_code"] {
+            if let Some(why) = text(field).and_then(|v| refusal(&v, Kind::Plain)) {
+                problems.push(problem(field, why));
+            }
+        }
         if code.is_none() {
             problems.push(problem("code", "missing".into()));
         }
@@ -154,16 +169,26 @@ pub async fn import(
 ) -> Result<Value, ImportError> {
     let (collection, srid) = parse(bytes, options.srid)?;
     let Units { codes, names, kinds, parents, shapes } = units(&collection, &options.level)?;
+    let mut named = options.successors.clone();
+    named.extend(successions::from_features(&collection)?);
+    let reorganising = !named.is_empty();
     let total = codes.len();
     let mut problems = Vec::new();
     let mut tx = pool.begin().await?;
     db::stage(&mut tx, &codes, &names, &kinds, &parents, &shapes, srid).await?;
+    if reorganising {
+        reorganise::stage(&mut tx, &named).await?;
+    }
     let checks = db::check_geometry(&mut tx, options.make_valid).await?;
     let mut notes =
         db::check_layout(&mut tx, &options.level, options.valid_from, options.threshold_km2).await?;
     // Names are compared with the official list as a warning: the file may be right and the
     // list behind (a renaming not yet in it), so the operator decides.
     notes.extend(db::check_names(&mut tx, &options.level, options.valid_from).await?);
+    notes.extend(reorganise::conflicts(&mut tx, options.valid_from).await?);
+    if reorganising {
+        notes.extend(reorganise::check(&mut tx, &options.level, options.valid_from).await?);
+    }
     for c in checks.iter().filter(|c| c["valid"] == false && !options.make_valid) {
         let reason = format!(
             "invalid geometry: {} (repair with --make-valid)",
@@ -179,19 +204,37 @@ pub async fn import(
     for n in notes.iter().filter(|n| n["refuse"] == true) {
         let (field, reason) =
             (n["field"].as_str().unwrap_or_default(), n["reason"].as_str().unwrap_or_default());
-        problems.push(Problem::new(
+        let mut problem = Problem::new(
             n["index"].as_u64().and_then(|i| usize::try_from(i).ok()),
             n["code"].as_str(),
             field,
             reason,
-        ));
+        );
+        problem.line = n["line"].as_u64();
+        problems.push(problem);
     }
     if !problems.is_empty() {
         return Err(ImportError::Invalid { total, problems });
     }
-    let applied = db::apply(&mut tx, &options.level, options.valid_from, options.threshold_km2).await?;
-    let report = json!({ "srid": srid, "level": options.level, "valid_from": options.valid_from,
+    let areas = if reorganising {
+        reorganise::areas(&mut tx, &options.level, options.valid_from).await?
+    } else {
+        Value::Null
+    };
+    let mut applied =
+        db::apply(&mut tx, &options.level, options.valid_from, options.threshold_km2, !reorganising).await?;
+    if reorganising {
+        let after = reorganise::apply(&mut tx, &options.level, options.valid_from).await?;
+        applied["closed"] = after["closed"].clone();
+        applied["changes"] = after["changes"].clone();
+        applied["moved"] = after["moved"].clone();
+        applied["closed_parents"] = after["closed_parents"].clone();
+    }
+    let mut report = json!({ "srid": srid, "level": options.level, "valid_from": options.valid_from,
         "dry_run": options.dry_run, "features": checks, "notes": notes, "applied": applied });
+    if reorganising {
+        report["successors"] = areas;
+    }
     if options.dry_run {
         tx.rollback().await?;
         return Ok(report);

@@ -8,6 +8,7 @@ pub mod gpx;
 pub mod points;
 pub mod records;
 pub mod shp;
+pub mod successions;
 pub mod tracks;
 
 use serde::Serialize;

@@ -69,6 +69,7 @@ pub fn options(valid_from: &str) -> Options {
         make_valid: false,
         dry_run: false,
         threshold_km2: 0.01,
+        successors: Vec::new(),
     }
 }
 

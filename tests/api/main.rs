@@ -24,6 +24,7 @@ mod offline;
 mod patrolled;
 mod planning;
 mod reorg;
+mod reorganise;
 mod replicas;
 mod reports;
 mod routes_table;

@@ -177,7 +177,7 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
                 param(name, "query", name == "level" || name == "valid_from", schema, what)
             };
             let mut op = operation(
-                "Import administrative boundaries (GeoJSON, or a zipped Shapefile sent as application/zip) as new versions from a date; report per feature",
+                "Import administrative boundaries (GeoJSON, or a zipped Shapefile sent as application/zip) as new versions from a date; report per feature. A reorganisation names each new unit's predecessors in its properties (`predecessors`: codes, `basis`): exactly those close and each change is recorded",
                 p,
                 vec![
                     q(
