@@ -56,7 +56,11 @@ eff as materialized (select e.* from w, atlas_commune_effort(w.d, w.s, w.e) e),
 border as materialized (
     select c.code, sum(b.length_m) as length_m, sum(b.covered_m) as covered_m, max(b.last_patrolled) as last_patrolled
     from w cross join atlas_border_coverage(w.s, w.e, $6, $7) b
-    join border_segments s on s.id = b.id join admin_units c on c.id = s.commune_id group by c.code)";
+    join border_segments s on s.id = b.id
+    -- The commune responsible on the report's date, through the lineage: a 2025 commune answers
+    -- for the segments its predecessors were recorded against (migration 0036).
+    cross join lateral atlas_responsible_commune(s.commune_id, w.d, ST_LineInterpolatePoint(s.geom, 0.5)) c
+    group by c.code)";
 
 /// The figures of one commune.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -203,8 +207,9 @@ pub struct CommuneReport {
     pub row: CommuneRow,
     /// Its predecessors through every change (`predecessors`: each named with its dates, the
     /// change, its basis and its own designations and censuses), designations in force, staff censuses, key points by category and by month, model
-    /// types, the difficult villages without a model (`villages_without_model`), and the border
-    /// segments' coverage, and plan against record (`plans_vs_records`: the window's plans whose
+    /// types, the difficult villages without a model (`villages_without_model`), the border
+    /// segments the commune answers for on the date (its predecessors' too, each with the
+    /// commune it was recorded against) with their coverage, and plan against record (`plans_vs_records`: the window's plans whose
     /// route enters the commune, with the share of each route its tracks walked).
     #[serde(flatten)]
     pub details: serde_json::Value,
@@ -261,9 +266,12 @@ select w.d, jsonb_build_object(
     'border_segments', (select coalesce(jsonb_agg(jsonb_build_object('code', b.code, 'name', b.name, 'post_name', b.post_name,
             'length_m', b.length_m, 'covered_m', b.covered_m, 'share', b.share, 'last_patrolled', b.last_patrolled,
             'days_since_patrolled', b.days_since_patrolled, 'last_touched', b.last_touched,
-            'last_touched_m', b.last_touched_m, 'min_share', b.min_share) order by b.code), '[]')
+            'last_touched_m', b.last_touched_m, 'min_share', b.min_share,
+            'recorded_commune_code', r.code, 'recorded_commune_name', r.name) order by b.code), '[]')
         from atlas_border_coverage(w.s, w.e, $6, $7) b join border_segments s on s.id = b.id
-        join admin_units c on c.id = s.commune_id where c.code = u.code),
+        left join admin_units r on r.id = s.commune_id
+        cross join lateral atlas_responsible_commune(s.commune_id, w.d, ST_LineInterpolatePoint(s.geom, 0.5)) c
+        where c.id = u.id),
     'plans_vs_records', (select coalesce(jsonb_agg(jsonb_build_object('code', p.code, 'kind', p.kind, 'units', p.units,
             'planned_start', p.planned_start, 'planned_end', p.planned_end, 'planned_m', x.planned_m,
             'walked_m', x.walked_m, 'walked_share', x.walked_share) order by p.planned_start, p.code), '[]')

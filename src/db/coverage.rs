@@ -133,13 +133,19 @@ pub async fn segment_patrols(
              union
              (select * from sp order by ended_at desc, covered_m desc limit 1))
          select seg.inside, case when seg.inside then (
-             select to_jsonb(c) - 'geom' - 'id' || jsonb_build_object('width_m', $4::float8, 'patrols',
+             select to_jsonb(c) - 'geom' - 'id' || jsonb_build_object('width_m', $4::float8,
+                 'commune_code', r.code, 'commune_name', r.name, 'patrols',
                  (select coalesce(jsonb_agg(jsonb_build_object('code', p.code, 'kind', p.kind, 'units', p.units,
                          'ended_at', x.ended_at, 'date', (x.ended_at at time zone 'Asia/Ho_Chi_Minh')::date,
                          'covered_m', x.covered_m, 'share', x.share, 'counts', x.share >= $5,
                          'in_window', x.ended_at >= c.window_start) order by x.ended_at desc, p.code), '[]')
                   from shown x join patrols p on p.id = x.patrol_id))
-             from atlas_border_coverage($2, $3, $4, $5) c where c.id = seg.id) end
+             from atlas_border_coverage($2, $3, $4, $5) c join border_segments s on s.id = c.id
+             -- The commune responsible on the window's last day, through the lineage (0036).
+             left join lateral atlas_responsible_commune(s.commune_id,
+                 ((c.window_end - interval '1 microsecond') at time zone 'Asia/Ho_Chi_Minh')::date,
+                 ST_LineInterpolatePoint(s.geom, 0.5)) r on true
+             where c.id = seg.id) end
          from seg",
     )
     .bind(code)

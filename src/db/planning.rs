@@ -46,13 +46,15 @@ pub async fn plan_coverage(
          select jsonb_build_object(
              'window_start', (select w.s from w), 'window_end', (select w.e from w), 'width_m', $3,
              'segments', (select coalesce(jsonb_agg(jsonb_build_object('code', s.code, 'name', s.name,
-                     'post_name', s.post_name, 'commune_code', s.commune_code, 'length_m', s.length_m,
+                     'post_name', s.post_name, 'commune_code', s.commune_code, 'commune_name', s.commune_name,
+                     'length_m', s.length_m,
                      'planned_m', s.planned_m, 'share', s.share, 'gap', s.gap, 'conflicts', s.conflicts,
                      'plans', coalesce(pl.list, '[]'), 'bbox', jsonb_build_array(ST_XMin(s.geom), ST_YMin(s.geom),
                      ST_XMax(s.geom), ST_YMax(s.geom))) order by s.code), '[]')
                  from seg s left join plans pl on pl.id = s.id),
              'gaps', (select coalesce(jsonb_agg(jsonb_build_object('code', s.code, 'name', s.name,
-                     'post_name', s.post_name, 'commune_code', s.commune_code, 'length_m', s.length_m,
+                     'post_name', s.post_name, 'commune_code', s.commune_code, 'commune_name', s.commune_name,
+                     'length_m', s.length_m,
                      'bbox', jsonb_build_array(ST_XMin(s.geom), ST_YMin(s.geom), ST_XMax(s.geom), ST_YMax(s.geom)))
                      order by s.code), '[]')
                  from seg s where s.gap),

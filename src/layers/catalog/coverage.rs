@@ -103,15 +103,25 @@ pub const BORDER_COVERAGE: Layer = Layer {
     title_vi: "Mức độ tuần tra biên giới",
     title_en: "Border patrol coverage",
     description: "Each border segment with the share of its length within half the sight width of a track of the \
-                  window (EPSG:32648); the date it was last patrolled up to the window's end, by a patrol that \
+                  window (EPSG:32648), with the commune responsible for it on the window's last day (through the \
+                  lineage after a merge); the date it was last patrolled up to the window's end, by a patrol that \
                   covered at least min_share of it, and Vietnamese days since to the window's last day; the date \
                   and metres of the last patrol that touched any of it",
     sensitivity: Analysis,
     patrol_layer: false,
     geometry: LineString,
-    source: "select * from atlas_border_coverage({datetime_start}::timestamptz, {datetime_end}::timestamptz,
-                                         {width}::float8, {min_share}::float8)",
-    reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
+    // The responsible commune is read on the window's last day through the lineage (migration
+    // 0036), outside atlas_border_coverage: 0070, which defines it, runs after 0036.
+    source: "select b.id, b.code, b.name, b.post_code, b.post_name, c.code as commune_code, c.name as commune_name,
+                    b.length_m, b.covered_m, b.share, b.last_patrolled, b.days_since_patrolled, b.last_touched,
+                    b.last_touched_m, b.min_share, b.window_start, b.window_end, b.geom
+             from atlas_border_coverage({datetime_start}::timestamptz, {datetime_end}::timestamptz,
+                                        {width}::float8, {min_share}::float8) b
+             join border_segments s on s.id = b.id
+             left join lateral atlas_responsible_commune(s.commune_id,
+                 ((b.window_end - interval '1 microsecond') at time zone 'Asia/Ho_Chi_Minh')::date,
+                 ST_LineInterpolatePoint(s.geom, 0.5)) c on true",
+    reads: &["border_segments", "border_posts", "admin_units", "admin_unit_changes", "patrols", "patrol_tracks"],
     aggregate_below: None,
     temporal: false,
     id_column: "id",
@@ -122,6 +132,7 @@ pub const BORDER_COVERAGE: Layer = Layer {
         prop("post_code", Text, "Mã đồn", "Post code"),
         prop("post_name", Text, "Đồn biên phòng", "Border-guard post"),
         prop("commune_code", Text, "Mã xã", "Commune code"),
+        prop("commune_name", Text, "Xã phụ trách", "Responsible commune"),
         prop("length_m", Number, "Chiều dài (m)", "Length (m)"),
         prop("covered_m", Number, "Đã tuần tra (m)", "Covered (m)"),
         prop("share", Number, "Tỷ lệ đã tuần tra", "Share covered"),
@@ -261,10 +272,20 @@ pub const GAPS: Layer = Layer {
                     || case when l.last_touched > coalesce(l.last_patrolled, '-infinity')
                             then format('; last touched %s (%s m)', l.last_touched, round(l.last_touched_m)) else '' end,
                     w.d - l.last_patrolled, ST_LineInterpolatePoint(s.geom, 0.5)
-             from w cross join border_segments s left join admin_units c on c.id = s.commune_id
+             from w cross join border_segments s
+             left join lateral atlas_responsible_commune(s.commune_id, w.d, ST_LineInterpolatePoint(s.geom, 0.5)) c
+                 on true
              left join atlas_border_last_patrolled(w.e, 500, {min_share}::float8) l on l.segment_id = s.id
              where l.last_patrolled is null or w.d - l.last_patrolled >= {days}::int",
-    reads: &["admin_units", "designations", "model_sites", "border_segments", "patrols", "patrol_tracks"],
+    reads: &[
+        "admin_units",
+        "admin_unit_changes",
+        "designations",
+        "model_sites",
+        "border_segments",
+        "patrols",
+        "patrol_tracks",
+    ],
     aggregate_below: None,
     temporal: true,
     id_column: "id",

@@ -51,12 +51,20 @@ pub const PLAN_COVERAGE: Layer = Layer {
     description: "Each border segment with the planned patrols of the window [from, from + weeks) whose route \
                   comes within half the sight width of it, the forecast share of its length so covered \
                   (EPSG:32648), whether no plan reaches it (gap, a gap ahead) and its conflicts (two plans on it \
-                  in overlapping time by units with none in common, neither joint)",
+                  in overlapping time by units with none in common, neither joint); the commune responsible for \
+                  it is the one of the window's last day (through the lineage after a merge)",
     sensitivity: Analysis,
     patrol_layer: false,
     geometry: LineString,
     source: "select * from atlas_plan_coverage({from}::date, {weeks}::int, {width}::float8)",
-    reads: &["border_segments", "border_posts", "admin_units", "patrols", "patrol_tracks"],
+    reads: &[
+        "border_segments",
+        "border_posts",
+        "admin_units",
+        "admin_unit_changes",
+        "patrols",
+        "patrol_tracks",
+    ],
     aggregate_below: None,
     temporal: false,
     id_column: "id",
@@ -66,6 +74,7 @@ pub const PLAN_COVERAGE: Layer = Layer {
         prop("name", Text, "Tên", "Name"),
         prop("post_name", Text, "Đồn biên phòng", "Border-guard post"),
         prop("commune_code", Text, "Mã xã", "Commune code"),
+        prop("commune_name", Text, "Xã phụ trách", "Responsible commune"),
         prop("length_m", Number, "Chiều dài (m)", "Length (m)"),
         prop("planned_m", Number, "Dự kiến tuần tra (m)", "Planned (m)"),
         prop("share", Number, "Tỷ lệ dự kiến", "Forecast share"),
