@@ -18,7 +18,7 @@ use super::{AppState, Result};
 use crate::auth::Permission;
 use crate::layers::query;
 use crate::layers::values::today;
-use crate::layers::{self, LAYERS, Layer, ParamKind, ReadScope};
+use crate::layers::{self, LAYERS, Layer, ParamKind, PropType, ReadScope};
 use crate::spatial::Crs;
 
 /// Routes of this module. Each collection route admits every reader at the gate
@@ -185,6 +185,9 @@ pub async fn queryables(
         let mut schema = json!({ "title": p.title_vi, "description": p.title_en, "type": ty });
         if let Some(f) = format {
             schema["format"] = json!(f);
+        }
+        if p.ty == PropType::TextList {
+            schema["items"] = json!({ "type": "string" });
         }
         props.insert(p.name.into(), schema);
     }

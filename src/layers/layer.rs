@@ -54,6 +54,10 @@ pub enum PropType {
     Date,
     /// Instant (RFC 3339).
     Timestamp,
+    /// A list of texts (`text[]`): a JSON array in GeoJSON, `; `-joined text in CSV and tiles. A
+    /// filter `name=value` (or CQL2 `=`, `LIKE`, `IN`) holds when one element matches, so a
+    /// commune formed from two districts' communes is found under either district.
+    TextList,
 }
 
 impl PropType {
@@ -67,6 +71,7 @@ impl PropType {
             Self::Boolean => ("boolean", None),
             Self::Date => ("string", Some("date")),
             Self::Timestamp => ("string", Some("date-time")),
+            Self::TextList => ("array", None),
         }
     }
 }

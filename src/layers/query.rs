@@ -84,7 +84,11 @@ pub fn conditions(sql: &mut Sql, layer: &Layer, filters: &Filters, scope: &ReadS
     }
     for (property, value) in &filters.properties {
         let p = sql.bind(value.clone());
-        conds.push(format!("l.{} = {p}", property.name));
+        if property.ty == PropType::TextList {
+            conds.push(format!("{p} = any(l.{})", property.name));
+        } else {
+            conds.push(format!("l.{} = {p}", property.name));
+        }
     }
     if let Some(expr) = &filters.cql {
         conds.push(super::cql2::to_sql(expr, sql));
@@ -111,6 +115,7 @@ fn json_expr(p: &Property) -> String {
 pub fn text_expr(p: &Property) -> String {
     match p.ty {
         PropType::Timestamp => json_expr(p),
+        PropType::TextList => format!("array_to_string(l.{}, '; ')", p.name),
         _ => format!("l.{}::text", p.name),
     }
 }

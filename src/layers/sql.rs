@@ -88,7 +88,7 @@ impl Sql {
                 Value::Time(t) => q.bind(*t),
                 Value::Bytes(b) => q.bind(b.clone()),
                 Value::Null(ty) => match ty {
-                    PropType::Text => q.bind(None::<String>),
+                    PropType::Text | PropType::TextList => q.bind(None::<String>),
                     PropType::Integer => q.bind(None::<i64>),
                     PropType::Number => q.bind(None::<f64>),
                     PropType::Boolean => q.bind(None::<bool>),

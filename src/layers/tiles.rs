@@ -30,9 +30,9 @@ pub fn statement(layer: &Layer, tile: TileCoord, filters: &Filters, scope: &Read
     let conds = conditions(&mut sql, layer, filters, scope);
     let mut props = String::new();
     for p in layer.properties {
-        // MVT has no date type: dates and instants travel as ISO text.
+        // MVT has no date type, nor lists: dates and instants travel as ISO text, lists joined.
         let expr = match p.ty {
-            PropType::Date | PropType::Timestamp => text_expr(p),
+            PropType::Date | PropType::Timestamp | PropType::TextList => text_expr(p),
             _ => format!("l.{}", p.name),
         };
         let _ = write!(props, "{expr} as {}, ", p.name);

@@ -62,7 +62,7 @@ impl Value {
     pub fn parse(property: &Property, raw: &str) -> Result<Self, ParamError> {
         let fail = |what: &str| bad(format!("{}: '{raw}' is not {what}", property.name));
         Ok(match property.ty {
-            PropType::Text => Self::Text(raw.to_owned()),
+            PropType::Text | PropType::TextList => Self::Text(raw.to_owned()),
             PropType::Integer => Self::Int(raw.parse().map_err(|_| fail("a whole number"))?),
             PropType::Number => {
                 Self::Num(raw.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| fail("a number"))?)

@@ -189,8 +189,11 @@ fn write_row(
             let n = 1 + layer.properties.len() + if layer.geometry == GeometryType::Point { 3 } else { 1 };
             let cells: Vec<(String, bool)> = (0..n)
                 .map(|i| {
-                    let is_text =
-                        i > 0 && layer.properties.get(i - 1).is_some_and(|p| p.ty == PropType::Text);
+                    let is_text = i > 0
+                        && layer
+                            .properties
+                            .get(i - 1)
+                            .is_some_and(|p| matches!(p.ty, PropType::Text | PropType::TextList));
                     (col(i).unwrap_or_default(), is_text)
                 })
                 .collect();

@@ -25,6 +25,7 @@ mod offline;
 mod patrolled;
 mod planning;
 mod reorg;
+mod reorg_layers;
 mod reorganise;
 mod replicas;
 mod reports;

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::Permission;
 use crate::http::items::MAX_LIMIT;
-use crate::layers::Layer;
+use crate::layers::{Layer, PropType};
 use crate::spatial::Crs;
 
 pub(super) fn param(name: &str, location: &str, required: bool, schema: Value, description: &str) -> Value {
@@ -68,6 +68,15 @@ pub(super) fn filters(layer: &Layer, with_bbox: bool) -> Vec<Value> {
         "CRS of filter geometries",
     ));
     for p in layer.properties.iter().filter(|p| p.queryable) {
+        // A list is filtered by one element: the parameter is that element's text.
+        if p.ty == PropType::TextList {
+            out.push(query(
+                p.name,
+                json!({ "type": "string" }),
+                &format!("one element equals ({})", p.title_en),
+            ));
+            continue;
+        }
         let (ty, format) = p.ty.json_schema();
         let mut schema = json!({ "type": ty });
         if let Some(f) = format {

@@ -12,7 +12,7 @@
 
 use super::shared::{prop, style};
 use crate::layers::layer::GeometryType::MultiPolygon;
-use crate::layers::layer::PropType::{Boolean, Date, Integer, Text};
+use crate::layers::layer::PropType::{Boolean, Date, Integer, Text, TextList};
 use crate::layers::layer::Sensitivity::Public;
 use crate::layers::layer::{Layer, Property, Style};
 
@@ -89,9 +89,11 @@ pub const COMMUNES: Layer = Layer {
                     coalesce(des.border_commune, false) as border_commune,
                     coalesce(des.program_135, false) as program_135,
                     coalesce(des.safe_security, false) as safe_security,
-                    des.region,
+                    des.region, fd.codes as former_district_codes, fd.names as former_districts,
                     u.geom
-             from admin_units u left join admin_units p on p.id = u.parent_id
+             -- from 2025-07-01 a commune's parent is the province: no district to name
+             from admin_units u left join admin_units p on p.id = u.parent_id and p.level = 'district'
+             cross join lateral admin_unit_former_districts(u.id) fd
              left join lateral (
                  select bool_or(d.kind = 'key_security') as key_security,
                         bool_or(d.kind = 'border_commune') as border_commune,
@@ -101,7 +103,7 @@ pub const COMMUNES: Layer = Layer {
                  from admin_units v join designations d on d.unit_id = v.id and d.validity @> $1::date
                  where v.level = u.level and v.code = u.code) des on true
              where u.level = 'commune' and u.validity @> $1::date",
-    reads: &["admin_units", "designations"],
+    reads: &["admin_units", "designations", "admin_unit_changes"],
     aggregate_below: None,
     temporal: true,
     id_column: "id",
@@ -113,6 +115,10 @@ pub const COMMUNES: Layer = Layer {
         prop("population", Integer, "Dân số", "Population"),
         prop("district_code", Text, "Mã huyện", "District code"),
         prop("district_name", Text, "Huyện", "District"),
+        // The district level ended on 2025-07-01: planners still group by the districts the
+        // unit's predecessors belonged to (migration 0031).
+        prop("former_district_codes", TextList, "Mã huyện cũ", "Former district codes"),
+        prop("former_districts", TextList, "Huyện cũ", "Former districts"),
         prop("key_security", Boolean, "Trọng điểm ANTT", "Key security commune"),
         prop("border_commune", Boolean, "Xã biên giới", "Border commune"),
         prop("program_135", Boolean, "Chương trình 135", "Program 135"),

@@ -179,7 +179,7 @@ impl Parser<'_> {
         let negated = self.eat_keyword("NOT");
         let pos = self.pos();
         let expr = if self.eat_keyword("LIKE") {
-            if property.ty != PropType::Text {
+            if !matches!(property.ty, PropType::Text | PropType::TextList) {
                 return Err(err(pos, &format!("LIKE needs a text property; '{}' is not", property.name)));
             }
             match self.literal(property)? {
@@ -187,6 +187,9 @@ impl Parser<'_> {
                 _ => return Err(err(pos, "LIKE needs a text pattern")),
             }
         } else if self.eat_keyword("BETWEEN") {
+            if property.ty == PropType::TextList {
+                return Err(err(pos, &format!("'{}' is a list: use =, <>, LIKE or IN", property.name)));
+            }
             let low = self.literal(property)?;
             if !self.eat_keyword("AND") {
                 return Err(err(self.pos(), "expected AND in BETWEEN"));
@@ -215,6 +218,9 @@ impl Parser<'_> {
             let Some(Tok::Op(op)) = self.peek().cloned() else {
                 return Err(err(pos, "expected a comparison (= <> < > <= >=), LIKE, BETWEEN, IN or IS"));
             };
+            if property.ty == PropType::TextList && !matches!(op, "=" | "<>") {
+                return Err(err(pos, &format!("'{}' is a list: use =, <>, LIKE or IN", property.name)));
+            }
             self.at += 1;
             Expr::Compare(property, op, self.literal(property)?)
         } else {
@@ -367,13 +373,26 @@ pub fn to_sql(expr: &Expr, sql: &mut Sql) -> String {
         Expr::And(a, b) => format!("({} and {})", to_sql(a, sql), to_sql(b, sql)),
         Expr::Or(a, b) => format!("({} or {})", to_sql(a, sql), to_sql(b, sql)),
         Expr::Not(a) => format!("(not {})", to_sql(a, sql)),
+        // A list holds when one of its elements does (`<>`: when none equals).
+        Expr::Compare(p, op, v) if p.ty == PropType::TextList => {
+            let any = format!("{} = any(l.{})", sql.bind(v.clone()), p.name);
+            if *op == "=" { any } else { format!("(not coalesce({any}, false))") }
+        }
         Expr::Compare(p, op, v) => format!("l.{} {op} {}", p.name, sql.bind(v.clone())),
+        Expr::Like(p, pattern) if p.ty == PropType::TextList => format!(
+            "exists (select 1 from unnest(l.{}) e where e like {})",
+            p.name,
+            sql.bind(Value::Text(pattern.clone()))
+        ),
         Expr::Like(p, pattern) => format!("l.{} like {}", p.name, sql.bind(Value::Text(pattern.clone()))),
         Expr::Between(p, a, b) => {
             format!("l.{} between {} and {}", p.name, sql.bind(a.clone()), sql.bind(b.clone()))
         }
         Expr::In(p, values) => {
             let list: Vec<String> = values.iter().map(|v| sql.bind(v.clone())).collect();
+            if p.ty == PropType::TextList {
+                return format!("l.{} && array[{}]::text[]", p.name, list.join(", "));
+            }
             format!("l.{} in ({})", p.name, list.join(", "))
         }
         Expr::IsNull(p) => format!("l.{} is null", p.name),

@@ -1,0 +1,127 @@
+//! The boundary layers on both sides of 1 July 2025 (issue #16, items 3 and 6), on the demo data:
+//! the districts layer empties, communes carry the districts their predecessors belonged to.
+//! Known answers come from `fixtures/sources/reorg2025/successors_2025.csv` (Nghị quyết
+//! 1673/NQ-UBTVQH15, the clause named beside each).
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use antq_atlas::auth::Role;
+
+use crate::support::{app, as_user, fixtures_dir, get_json, get_raw, loaded_db, token};
+
+/// The demo read by an analyst (every layer, exports too).
+async fn analyst() -> (crate::support::TestDb, axum::Router) {
+    let db = loaded_db().await;
+    let analyst = token(&db.pool, Role::Analyst, &[]).await;
+    let router = as_user(app(db.pool.clone()), &analyst);
+    (db, router)
+}
+
+/// A tile over the whole of the new Lào Cai (z6, x 50, y 27: 101.25°-106.875° E, 21.9°-27.1° N).
+const TILE: &str = "tiles/WebMercatorQuad/6/27/50";
+
+#[tokio::test]
+async fn the_districts_layer_is_empty_from_2025_07_01_and_never_an_error() {
+    let (_db, app) = analyst().await;
+    // The day before: old Lào Cai's 9 districts and old Yên Bái's 9.
+    let (status, before) = get_json(&app, "/api/v1/collections/districts/items?as_of=2025-06-30").await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert_eq!(before["numberMatched"], 18, "as of 2025-06-30");
+    let (status, _, _) =
+        get_raw(&app, &format!("/api/v1/collections/districts/{TILE}?as_of=2025-06-30"), &[]).await;
+    assert_eq!(status, StatusCode::OK, "a tile of districts on 2025-06-30");
+    // Nghị quyết 1673 and the two-tier local government: no district level from 2025-07-01.
+    for date in ["2025-07-01", "2026-12-02"] {
+        let (status, after) =
+            get_json(&app, &format!("/api/v1/collections/districts/items?as_of={date}")).await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+        assert_eq!(
+            (after["numberMatched"].as_i64(), after["features"].as_array().map(Vec::len)),
+            (Some(0), Some(0))
+        );
+        let (status, _, body) =
+            get_raw(&app, &format!("/api/v1/collections/districts/{TILE}?as_of={date}"), &[]).await;
+        assert_eq!((status, body.len()), (StatusCode::NO_CONTENT, 0), "a tile of districts on {date}");
+    }
+}
+
+/// The 2025 units whose predecessors include a commune of the old district `district` (by the
+/// resolution's own table), as (code, clause).
+fn successors_of_district(district: &str) -> BTreeSet<String> {
+    let path = fixtures_dir().join("../sources/reorg2025/successors_2025.csv");
+    let text = std::fs::read_to_string(&path).expect("successors_2025.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (district_col, new_col) = (col("old_district_code"), col("new_code"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|r| r[district_col] == district)
+        .map(|r| r[new_col].to_owned())
+        .collect()
+}
+
+fn codes(body: &Value) -> BTreeSet<String> {
+    body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["code"].as_str().expect("code").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn communes_carry_the_districts_their_predecessors_belonged_to() {
+    let (_db, app) = analyst().await;
+    let items = "/api/v1/collections/communes/items";
+    // Nghị quyết 1673, khoản 75: Xã Lùng Phình of 2025 is Lùng Phình and Tả Van Chư of Huyện Bắc
+    // Hà (085) with a commune of Huyện Si Ma Cai (084).
+    let (status, r) = get_json(&app, &format!("{items}?as_of=2026-12-02&code=02848")).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let p = &r["features"][0]["properties"];
+    assert_eq!(p["former_district_codes"], serde_json::json!(["084", "085"]), "{p}");
+    assert_eq!(p["former_districts"], serde_json::json!(["Huyện Si Ma Cai", "Huyện Bắc Hà"]), "{p}");
+    assert_eq!(p["district_code"], Value::Null, "no district level");
+    // The day before, Xã Lùng Phình is in Huyện Bắc Hà, and no merge made it.
+    let (_, r) = get_json(&app, &format!("{items}?as_of=2025-06-30&code=02848")).await;
+    let p = &r["features"][0]["properties"];
+    assert_eq!(
+        (p["district_code"].as_str(), p["name"].as_str()),
+        (Some("085"), Some("Xã Lùng Phình")),
+        "{p}"
+    );
+    assert!(!p["former_district_codes"].as_array().expect("a list").contains(&"084".into()), "{p}");
+
+    // Queryable: the units that took Bắc Hà's communes (khoản 70-75), by parameter and in CQL2.
+    let expected = successors_of_district("085");
+    assert!(expected.len() >= 6, "{expected:?}");
+    let (status, by_param) =
+        get_json(&app, &format!("{items}?as_of=2026-12-02&former_district_codes=085")).await;
+    assert_eq!(status, StatusCode::OK, "{by_param}");
+    assert_eq!(codes(&by_param), expected);
+    let cql = "former_districts%20LIKE%20%27Huy%E1%BB%87n%20B%E1%BA%AFc%20H%C3%A0%27"; // 'Huyện Bắc Hà'
+    let (status, by_cql) = get_json(&app, &format!("{items}?as_of=2026-12-02&filter={cql}")).await;
+    assert_eq!(status, StatusCode::OK, "{by_cql}");
+    assert_eq!(codes(&by_cql), expected);
+    let (status, none) =
+        get_json(&app, &format!("{items}?as_of=2026-12-02&filter=former_district_codes%20%3C%20%27085%27"))
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a list has no order: {none}");
+
+    // CSV and tiles: the list joined with '; '.
+    let (status, _, csv) =
+        get_raw(&app, "/api/v1/collections/communes/export?f=csv&as_of=2026-12-02&code=02848", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.contains("084; 085") && csv.contains("Huyện Si Ma Cai; Huyện Bắc Hà"), "{csv}");
+    let (status, _, tile) =
+        get_raw(&app, &format!("/api/v1/collections/communes/{TILE}?as_of=2026-12-02&code=02848"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let needle = "Huyện Si Ma Cai; Huyện Bắc Hà".as_bytes();
+    assert!(tile.windows(needle.len()).any(|w| w == needle), "the tile carries the joined names");
+    let (_, schema) = get_json(&app, "/api/v1/collections/communes/queryables").await;
+    assert_eq!(schema["properties"]["former_districts"]["type"], "array", "{schema}");
+}
