@@ -82,6 +82,11 @@ pub struct CommuneRow {
     pub area_km2: Option<f64>,
     /// Key / complex commune for security and order on the date.
     pub key_security: bool,
+    /// Inherited, not in force: of the commune's `n` direct predecessors, how many were key
+    /// security communes on their last day (migration 0032).
+    pub key_security_inherited_k: i32,
+    /// Its direct predecessors (0: it was made by no recorded change).
+    pub key_security_inherited_n: i32,
     /// Border commune.
     pub border_commune: bool,
     /// Program 135.
@@ -149,6 +154,7 @@ const ROW: &str = "
 select u.code, u.name, u.kind, u.district_code, u.district_name, u.population,
     round((ST_Area(u.geom::geography) / 1e6)::numeric, 2)::float8 as area_km2,
     exists (select 1 from des where des.code = u.code and des.kind = 'key_security') as key_security,
+    ki.k as key_security_inherited_k, ki.n as key_security_inherited_n,
     exists (select 1 from des where des.code = u.code and des.kind = 'border_commune') as border_commune,
     exists (select 1 from des where des.code = u.code and des.kind = 'program_135') as program_135,
     exists (select 1 from des where des.code = u.code and des.kind = 'safe_security') as safe_security,
@@ -170,7 +176,7 @@ select u.code, u.name, u.kind, u.district_code, u.district_name, u.population,
     b.length_m as border_length_m, round(b.covered_m::numeric, 1)::float8 as border_covered_m,
     round((b.covered_m / nullif(b.length_m, 0))::numeric, 4)::float8 as border_share,
     b.last_patrolled as border_last_patrolled
-from w cross join u left join staff st on st.code = u.code left join models m on m.commune_id = u.id
+from w cross join u cross join lateral admin_unit_inherited(u.id, 'key_security') ki left join staff st on st.code = u.code left join models m on m.commune_id = u.id
 left join kp on kp.unit_id = u.id left join eff on eff.unit_id = u.id left join border b on b.code = u.code";
 
 /// One row per commune valid on `as_of`, for the window `[start, end)` (see [`COMMUNES`]).

@@ -71,6 +71,11 @@ pub struct ProvinceReport {
     pub staff_province_code: Option<String>,
     /// Decisions (designations) in force in the province at the date.
     pub designations_in_force: i64,
+    /// Inherited, not in force: units of the date with at least one predecessor that was a key
+    /// security commune on its last day (migration 0032).
+    pub key_security_inherited_units: i64,
+    /// The key security communes those units came from.
+    pub key_security_inherited_predecessors: i64,
     /// Commune cadres (cán bộ cấp xã).
     pub commune_cadres: i64,
     /// Commune civil servants (công chức cấp xã).
@@ -106,6 +111,7 @@ units as (
     union all
     select c.* from units t join admin_units c on c.parent_id = t.id cross join d where c.validity @> d.d),
 communes as (select * from units where level = 'commune'),
+inherited as (select ki.k from communes c cross join lateral admin_unit_inherited(c.id, 'key_security') ki),
 -- Decisions and censuses name units of their own day, perhaps merged since: the province's are
 -- those lying inside it.
 des as (
@@ -158,6 +164,8 @@ select d.d as as_of, (select code from prov) as province_code, (select name from
     (select count(*) from mine g join census c on g.year = c.year) as staff_units,
     (select p.code from census c, atlas_home_province(make_date(c.year, 12, 31)) p) as staff_province_code,
     (select n from any_des) as designations_in_force,
+    (select count(*) from inherited where k > 0) as key_security_inherited_units,
+    (select coalesce(sum(k), 0)::int8 from inherited) as key_security_inherited_predecessors,
     (select coalesce(cadres, 0) from staff) as commune_cadres,
     (select coalesce(civil, 0) from staff) as commune_civil_servants,
     (select coalesce(nonspec, 0) from staff) as commune_nonspecialised,

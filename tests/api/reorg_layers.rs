@@ -125,3 +125,67 @@ async fn communes_carry_the_districts_their_predecessors_belonged_to() {
     let (_, schema) = get_json(&app, "/api/v1/collections/communes/queryables").await;
     assert_eq!(schema["properties"]["former_districts"]["type"], "array", "{schema}");
 }
+
+/// The codes of the communes that Quyết định 1579/QĐ-BCA-V28 (the demo's `designations.csv`)
+/// named key security communes.
+fn key_security_codes() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(fixtures_dir().join("designations.csv")).expect("designations.csv");
+    text.lines().filter(|l| l.split(',').nth(1) == Some("key_security")).map(|l| l[..5].to_owned()).collect()
+}
+
+#[tokio::test]
+async fn key_security_designations_are_inherited_across_the_merge_not_counted_as_current() {
+    let (_db, app) = analyst().await;
+    let items = "/api/v1/collections/communes/items";
+    // The day before: decisions in force name the units of their day.
+    let (_, before) = get_json(&app, &format!("{items}?as_of=2025-06-30&key_security=true&limit=1")).await;
+    let in_force = before["numberMatched"].as_i64().expect("numberMatched");
+    assert!(in_force > 90, "{in_force} key security communes on 2025-06-30");
+    let (_, r) = get_json(&app, &format!("{items}?as_of=2025-06-30&code=02857")).await;
+    assert_eq!(r["features"][0]["properties"]["key_security"], true, "Xã Thải Giàng Phố on 2025-06-30");
+    // From 2025-07-01 none is current; each new unit inherits from its predecessors.
+    let (_, after) = get_json(&app, &format!("{items}?as_of=2026-12-02&key_security=true")).await;
+    assert_eq!(after["numberMatched"], 0, "{after}");
+    // Nghị quyết 1673, khoản 73: of Xã Bắc Hà's 6 predecessors, Thải Giàng Phố and Hoàng Thu Phố
+    // were key security communes.
+    let (_, r) = get_json(&app, &format!("{items}?as_of=2026-12-02&code=02839")).await;
+    let p = &r["features"][0]["properties"];
+    let got = (
+        &p["key_security"],
+        &p["key_security_inherited"],
+        &p["key_security_inherited_k"],
+        &p["key_security_inherited_n"],
+    );
+    assert_eq!(got, (&false.into(), &true.into(), &2.into(), &6.into()), "{p}");
+    // Which units inherit: those with a designated predecessor in the resolution's table.
+    let designated = key_security_codes();
+    let text = std::fs::read_to_string(fixtures_dir().join("../sources/reorg2025/successors_2025.csv"))
+        .expect("csv");
+    let expected: BTreeSet<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|r| designated.contains(r[0]))
+        .map(|r| r[6].to_owned())
+        .collect();
+    let (_, inheriting) =
+        get_json(&app, &format!("{items}?as_of=2026-12-02&key_security_inherited=true&limit=200")).await;
+    assert_eq!(codes(&inheriting), expected);
+
+    // The reports: none in force after the change, the inherited figures labelled as such.
+    let (_, before) = get_json(&app, "/api/v1/reports/province?as_of=2025-06-30").await;
+    assert!(before["key_security_communes"].as_i64() > Some(90), "{before}");
+    let (status, after) = get_json(&app, "/api/v1/reports/province?as_of=2026-12-02").await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["key_security_communes"], Value::Null, "no decision in force");
+    assert_eq!(after["key_security_inherited_units"], i64::try_from(expected.len()).expect("small"));
+    // Every key security commune in force on 2025-06-30 went into exactly one new unit.
+    assert_eq!(after["key_security_inherited_predecessors"], in_force);
+    let (status, row) = get_json(&app, "/api/v1/reports/communes/02839?as_of=2026-12-02").await;
+    assert_eq!(status, StatusCode::OK, "{row}");
+    let text = row.to_string();
+    assert!(
+        text.contains("\"key_security_inherited_k\":2") && text.contains("\"key_security_inherited_n\":6"),
+        "{text}"
+    );
+}

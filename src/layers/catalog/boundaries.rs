@@ -90,10 +90,13 @@ pub const COMMUNES: Layer = Layer {
                     coalesce(des.program_135, false) as program_135,
                     coalesce(des.safe_security, false) as safe_security,
                     des.region, fd.codes as former_district_codes, fd.names as former_districts,
+                    ki.k as key_security_inherited_k, ki.n as key_security_inherited_n,
+                    ki.k > 0 as key_security_inherited,
                     u.geom
              -- from 2025-07-01 a commune's parent is the province: no district to name
              from admin_units u left join admin_units p on p.id = u.parent_id and p.level = 'district'
              cross join lateral admin_unit_former_districts(u.id) fd
+             cross join lateral admin_unit_inherited(u.id, 'key_security') ki
              left join lateral (
                  select bool_or(d.kind = 'key_security') as key_security,
                         bool_or(d.kind = 'border_commune') as border_commune,
@@ -120,6 +123,16 @@ pub const COMMUNES: Layer = Layer {
         prop("former_district_codes", TextList, "Mã huyện cũ", "Former district codes"),
         prop("former_districts", TextList, "Huyện cũ", "Former districts"),
         prop("key_security", Boolean, "Trọng điểm ANTT", "Key security commune"),
+        // Decisions name units of their own day: after a merge they describe predecessors
+        // (migration 0032), shown as inherited and never as the unit's own designation.
+        prop("key_security_inherited", Boolean, "Kế thừa xã trọng điểm ANTT", "Inherited key security"),
+        prop(
+            "key_security_inherited_k",
+            Integer,
+            "Số xã trước là trọng điểm",
+            "Predecessors key security (k)",
+        ),
+        prop("key_security_inherited_n", Integer, "Số xã trước", "Predecessors (n)"),
         prop("border_commune", Boolean, "Xã biên giới", "Border commune"),
         prop("program_135", Boolean, "Chương trình 135", "Program 135"),
         prop("safe_security", Boolean, "Đạt chuẩn an toàn ANTT", "Safe for security and order"),
