@@ -80,6 +80,12 @@ pub struct ServeConfig {
     #[arg(long, env = "ANTQ_BASEMAP_URL", value_parser = basemap_template)]
     pub basemap_url: Option<String>,
 
+    /// An offline base map served by antq itself: an MBTiles or PMTiles file, raster or vector
+    /// (`GET /basemap/{z}/{x}/{y}`; a PMTiles file also whole, with Range, as
+    /// `/basemap.pmtiles`). The page then asks no other server for its background.
+    #[arg(long, env = "ANTQ_BASEMAP_FILE", conflicts_with = "basemap_url")]
+    pub basemap_file: Option<PathBuf>,
+
     /// The attribution shown under the base map (its licence usually requires one).
     #[arg(long, env = "ANTQ_BASEMAP_ATTRIBUTION", default_value = "")]
     pub basemap_attribution: String,

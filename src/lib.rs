@@ -15,6 +15,7 @@ pub mod imports;
 pub mod layers;
 pub mod spatial;
 pub mod text;
+pub mod tilesets;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,13 @@ pub use cli::run;
 /// # Errors
 /// The address cannot be bound, a standby cannot be reached, or the server fails.
 pub async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
+    // A base map that cannot be served is refused now, not at the first tile.
+    let basemap_file = match &config.basemap_file {
+        Some(path) => Some(Arc::new(
+            tilesets::Basemap::open(path).with_context(|| format!("--basemap-file {}", path.display()))?,
+        )),
+        None => None,
+    };
     let settings = http::HttpSettings {
         web_dir: config.web_dir.clone(),
         request_timeout: Duration::from_secs(config.request_timeout_secs),
@@ -39,6 +47,7 @@ pub async fn serve(db: &Database, config: &ServeConfig) -> anyhow::Result<()> {
         public_layers: config.public_layers,
         cookie_security: config.secure_cookies,
         basemap_url: config.basemap_url.clone(),
+        basemap_file,
         basemap_attribution: config.basemap_attribution.clone(),
         tile_cache_bytes: usize::try_from(config.tile_cache_mib)
             .unwrap_or(usize::MAX)

@@ -76,6 +76,14 @@ pub enum ApiError {
         /// One object per problem.
         errors: Vec<serde_json::Value>,
     },
+    /// A `Range` header that cannot be served from a file of `size` bytes; the message says why.
+    #[error("{why}")]
+    RangeNotSatisfiable {
+        /// The file's size (the answer's `Content-Range: bytes */size`).
+        size: u64,
+        /// What is wrong with the range.
+        why: String,
+    },
     /// The database does not answer.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
@@ -103,6 +111,7 @@ impl ApiError {
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable | Self::TooSlow => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -122,6 +131,7 @@ impl ApiError {
             Self::PreconditionRequired(_) => "precondition_required",
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Unavailable => "unavailable",
             Self::TooSlow => "timeout",
             Self::Internal(_) => "internal",
@@ -217,8 +227,16 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (status, Json(body)).into_response();
-        if let Self::TooManyRequests(secs) = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        match self {
+            Self::TooManyRequests(secs) => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            Self::RangeNotSatisfiable { size, .. } => {
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    response.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+            }
+            _ => {}
         }
         response
     }

@@ -9,6 +9,7 @@ mod access;
 mod analysis;
 mod audit;
 mod auth;
+mod basemap;
 mod cache;
 mod effort;
 pub mod error;
@@ -81,6 +82,7 @@ pub fn routes() -> Vec<Route> {
         lineage::routes(),
         web_config::routes(),
         offline::routes(),
+        basemap::routes(),
     ]
     .into_iter()
     .flatten()

@@ -63,6 +63,8 @@ pub struct HttpSettings {
     pub cookie_security: CookieSecurity,
     /// The web map's online base map (tile URL template), if any; `None`: a plain background.
     pub basemap_url: Option<String>,
+    /// The base map served from a file (`--basemap-file`), opened at start.
+    pub basemap_file: Option<Arc<crate::tilesets::Basemap>>,
     /// The base map's attribution.
     pub basemap_attribution: String,
     /// The tile cache's budget in bytes (0: off).
@@ -78,6 +80,7 @@ impl Default for HttpSettings {
             public_layers: false,
             cookie_security: CookieSecurity::Auto,
             basemap_url: None,
+            basemap_file: None,
             basemap_attribution: String::new(),
             tile_cache_bytes: 64 << 20,
         }

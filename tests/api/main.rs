@@ -4,6 +4,7 @@
 mod analysis;
 mod api_fuzz;
 mod backup;
+mod basemap;
 mod border_reorg;
 mod boundaries;
 mod cluster;

@@ -11,9 +11,17 @@ export function createMap(container, config) {
   for (const [name, z] of [['polygons', 410], ['lines', 420], ['points', 430]]) {
     map.createPane(name).style.zIndex = String(z);
   }
-  if (config.basemap?.url) {
-    L.tileLayer(config.basemap.url, { attribution: config.basemap.attribution || '', maxZoom: 19 }).addTo(map);
+  const basemap = config.basemap;
+  if (basemap?.url && !basemap.vector) {
+    // A file served by antq (--basemap-file) says its zooms: deeper zooms stretch its deepest
+    // tiles instead of asking for tiles it does not have.
+    const options = { attribution: basemap.attribution || '', maxZoom: 19 };
+    if (basemap.maxzoom != null) Object.assign(options, { maxNativeZoom: basemap.maxzoom, minNativeZoom: basemap.minzoom });
+    if (basemap.bounds) options.bounds = [[basemap.bounds[1], basemap.bounds[0]], [basemap.bounds[3], basemap.bounds[2]]];
+    L.tileLayer(basemap.url, options).addTo(map);
   }
+  // A vector base map (MVT) needs a vector renderer Leaflet does not have: its tiles are served
+  // (for MapLibre, QGIS, QField) but this page keeps its plain background.
   L.control.scale({ imperial: false }).addTo(map);
   map.fitBounds(LAO_CAI);
   return map;

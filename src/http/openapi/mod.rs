@@ -5,9 +5,11 @@
 
 //!
 //! The files: `parts` (the pieces operations are made of), `collections` (the layers' routes),
-//! `service` (sign-in, metadata, reports, analyses, search) and `writes` (writes and imports).
+//! `service` (sign-in, metadata, reports, analyses, search), `writes` (writes and imports) and
+//! `offline` (the base map file, area packages).
 
 mod collections;
+mod offline;
 mod parts;
 mod service;
 mod writes;
@@ -59,7 +61,8 @@ fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
     }
     let op = service::service_operation(route)
         .or_else(|| service::data_operation(route))
-        .or_else(|| service::analysis_operation(route))?;
+        .or_else(|| service::analysis_operation(route))
+        .or_else(|| offline::offline_operation(route))?;
     Some(vec![(route.path.to_owned(), op)])
 }
 

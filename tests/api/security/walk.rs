@@ -85,6 +85,12 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
         ((Method::GET, "/health"), ex("/health", None, StatusCode::OK, false)),
         ((Method::GET, "/config.json"), ex("/config.json", None, StatusCode::OK, false)),
         ((Method::GET, "/sw.js"), ex("/sw.js", None, StatusCode::OK, false)),
+        // The walk's service has no --basemap-file (tests/api/basemap.rs serves one).
+        (
+            (Method::GET, "/basemap/{z}/{x}/{y}"),
+            ex("/basemap/10/810/454", None, StatusCode::NOT_FOUND, false),
+        ),
+        ((Method::GET, "/basemap.pmtiles"), ex("/basemap.pmtiles", None, StatusCode::NOT_FOUND, false)),
         ((Method::GET, "/metrics"), ex("/metrics", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
