@@ -2,7 +2,7 @@
 //! commune. The per-commune figures and the border coverage are SQL functions of migration 0013
 //! (`atlas_commune_effort`, `atlas_border_coverage`, ...), shared with the layers and reports.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};
 
@@ -55,7 +55,8 @@ m as (select t.patrol_id, sum(ST_Length(t.geom::geography)) as m from patrol_tra
       group by t.patrol_id)";
 
 /// Patrol effort in the window `[start, end)` (open ends unbounded), grouped `by`, limited to
-/// `jurisdiction` (EWKB) when given.
+/// `jurisdiction` (EWKB) when given; by commune, in the communes of `units_as_of` (default the
+/// window's last day, today at the latest).
 ///
 /// # Errors
 /// The database fails.
@@ -65,6 +66,7 @@ pub async fn effort(
     by: EffortBy,
     start: Option<DateTime<Utc>>,
     end: Option<DateTime<Utc>>,
+    units_as_of: Option<NaiveDate>,
     jurisdiction: Option<Vec<u8>>,
 ) -> Result<Vec<Effort>, sqlx::Error> {
     // Only these fixed fragments vary; every value is bound.
@@ -83,11 +85,12 @@ from p left join m on m.patrol_id = p.id {key}
 group by k.key order by k.key"
             )
         }
-        // Communes valid on the window's last day (today at the latest).
+        // Communes valid on units_as_of, else the window's last day (today at the latest).
         EffortBy::Commune => "
 with d as (
-    select least(((coalesce($2::timestamptz, 'infinity') - interval '1 microsecond') at time zone 'Asia/Ho_Chi_Minh')::date,
-                 (now() at time zone 'Asia/Ho_Chi_Minh')::date) as d)
+    select coalesce($4::date,
+                    least(((coalesce($2::timestamptz, 'infinity') - interval '1 microsecond') at time zone 'Asia/Ho_Chi_Minh')::date,
+                          (now() at time zone 'Asia/Ho_Chi_Minh')::date)) as d)
 select u.code as key, u.name, e.patrols, e.patrol_days, round(e.hours::numeric, 2)::float8 as hours,
        round(e.km::numeric, 3)::float8 as km
 from d cross join atlas_commune_effort(d.d, coalesce($1::timestamptz, '-infinity'), coalesce($2::timestamptz, 'infinity')) e
@@ -96,7 +99,13 @@ where $3::bytea is null or ST_Covers(ST_GeomFromEWKB($3), ST_PointOnSurface(u.ge
 order by u.code"
             .to_owned(),
     };
-    sqlx::query_as(AssertSqlSafe(sql)).bind(start).bind(end).bind(jurisdiction).fetch_all(pool).await
+    sqlx::query_as(AssertSqlSafe(sql))
+        .bind(start)
+        .bind(end)
+        .bind(jurisdiction)
+        .bind(units_as_of)
+        .fetch_all(pool)
+        .await
 }
 
 /// A border segment's patrol history (issue 21), for the coordinator asking why its last

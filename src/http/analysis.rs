@@ -17,7 +17,7 @@ use crate::analysis::pai::{predict, top_cells};
 use crate::auth::Permission;
 use crate::db::analysis::{PointFilter, pai_counts, run_cells, run_parameters};
 use crate::layers::analysis_runs::{Analysis, Request, prepare};
-use crate::layers::values::{Interval, today};
+use crate::layers::values::{Interval, last_day_before, today};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -34,6 +34,7 @@ struct PaiQuery {
     coverage: Option<f64>,
     cell: Option<f64>,
     as_of: Option<AsOf>,
+    units_as_of: Option<AsOf>,
 }
 
 impl PaiQuery {
@@ -75,7 +76,7 @@ fn interval_text(i: Interval) -> String {
     format!("{}/{}", end(i.start), end(i.end))
 }
 
-/// `GET /api/v1/analysis/pai?train=&test=&coverage=0.05[&cell=][&as_of=]`.
+/// `GET /api/v1/analysis/pai?train=&test=&coverage=0.05[&cell=][&as_of=][&units_as_of=]`.
 async fn pai(
     State(state): State<AppState>,
     who: Principal,
@@ -87,7 +88,15 @@ async fn pai(
         test: query.test.0,
         coverage,
         cell,
-        as_of: query.as_of.map_or_else(today, |d| d.0),
+        // The units (province outline, communes, designations) the two windows are counted in:
+        // units_as_of, else as_of, else the test window's last day (issue 16, item 7), so a test
+        // window across 2025-07-01 is read in the units of its end.
+        as_of: query
+            .units_as_of
+            .or(query.as_of)
+            .map(|d| d.0)
+            .or_else(|| query.test.0.end.map(last_day_before))
+            .unwrap_or_else(today),
     };
     // A caller bound to a jurisdiction gets the figures of its jurisdiction: the cells that meet
     // it, and the key points and key communes within it.
@@ -111,6 +120,7 @@ async fn pai(
         "train": interval_text(q.train),
         "test": interval_text(q.test),
         "as_of": q.as_of,
+        "units_as_of": q.as_of,
         "coverage": q.coverage,
         // The grid and kernel actually used, defaults resolved: the edge follows the province of
         // as_of, so the same request can use another cell on another date.

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{F, Query, Window};
+use super::extract::{AsOf, F, Query, Window};
 use super::gate::Principal;
 use super::reports::{bounds, csv_export, json_or_csv};
 use super::routes::Route;
@@ -29,6 +29,7 @@ struct EffortQuery {
     datetime: Option<Window>,
     by: Option<EffortBy>,
     f: Option<F>,
+    units_as_of: Option<AsOf>,
 }
 
 /// The answer: the rows and their totals.
@@ -46,11 +47,13 @@ async fn effort(
     let format = json_or_csv(q.f)?;
     let by = q.by.unwrap_or(EffortBy::Month);
     let (start, end) = bounds(q.datetime);
-    // The jurisdiction in the units of the window's last day (today when open), the date the
-    // figures are grouped by.
-    let on = end.map_or_else(today, last_day_before);
+    // The units the figures are grouped by (by=commune) and the jurisdiction is read in:
+    // units_as_of, else the window's last day (today when open), so a window across 2025-07-01
+    // is counted in the units of one date (issue 16, item 7).
+    let on = q.units_as_of.map_or_else(|| end.map_or_else(today, last_day_before), |d| d.0);
     let within = who.jurisdiction_filter(&state.pool, on).await?;
-    let rows = coverage::effort(state.read_pool(), by, start, end, within).await?;
+    let rows =
+        coverage::effort(state.read_pool(), by, start, end, q.units_as_of.map(|d| d.0), within).await?;
     let by = match by {
         EffortBy::Month => "month",
         EffortBy::Unit => "unit",

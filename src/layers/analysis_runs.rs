@@ -133,7 +133,8 @@ pub fn analysis_of(layer: &Layer) -> Option<Analysis> {
     }
 }
 
-/// For an analysis layer, finds or computes the run of the request's parameters and records it
+/// Resolves the date of the units a layer with `units_as_of` aggregates into. For an analysis
+/// layer, finds or computes the run of the request's parameters and records it
 /// in `filters.run`, which the source reads; other layers are left alone. Every endpoint that
 /// reads a layer (items, one item, tiles, exports) calls this after parsing its filters.
 ///
@@ -144,13 +145,15 @@ pub async fn prepare_filters(
     layer: &Layer,
     filters: &mut Filters,
 ) -> Result<(), PrepareError> {
+    filters.resolve_units_as_of();
     let Some(analysis) = analysis_of(layer) else { return Ok(()) };
     let window = filters.param_window("datetime");
     let req = Request {
         cell: filters.param_number("cell"),
         radius: filters.param_number("radius"),
         points: PointFilter {
-            as_of: filters.as_of.unwrap_or_else(today),
+            // The province whose grid the window is counted on (units_as_of, resolved above).
+            as_of: filters.param_date("units_as_of").unwrap_or_else(today),
             start: window.start,
             end: window.end,
             category: filters.param_text("category").map(str::to_owned),

@@ -64,6 +64,36 @@ impl Filters {
         }
     }
 
+    /// A date parameter's value, if given.
+    #[must_use]
+    pub fn param_date(&self, name: &str) -> Option<NaiveDate> {
+        match self.param(name)? {
+            ParamValue::Value(Value::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// The date of the units an analysis aggregates into (`units_as_of`, see
+    /// `catalog::shared::UNITS_AS_OF`): given, else `as_of`, else the last day of the window
+    /// `window`, else today. One rule for every analysis, so a window across 2025-07-01 is
+    /// counted in the units of its end unless the caller names another date.
+    #[must_use]
+    pub fn units_as_of(&self, window: &str) -> NaiveDate {
+        self.param_date("units_as_of")
+            .or(self.as_of)
+            .or_else(|| self.param_window(window).end.map(super::values::last_day_before))
+            .unwrap_or_else(super::values::today)
+    }
+
+    /// Fills in `units_as_of` (when the layer has it) with [`Self::units_as_of`] of the
+    /// `datetime` window, so the source reads one date, never NULL.
+    pub fn resolve_units_as_of(&mut self) {
+        let date = self.units_as_of("datetime");
+        if let Some(slot) = self.params.iter_mut().find(|(p, _)| p.name == "units_as_of") {
+            slot.1 = ParamValue::Value(Value::Date(date));
+        }
+    }
+
     /// A window parameter's value (open on both ends when absent).
     #[must_use]
     pub fn param_window(&self, name: &str) -> Interval {

@@ -2,6 +2,7 @@
 //! PostgreSQL + PostGIS (see `support`).
 
 mod analysis;
+mod analysis_reorg;
 mod api_fuzz;
 mod backup;
 mod basemap;

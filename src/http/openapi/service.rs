@@ -41,6 +41,11 @@ pub(super) fn analysis_operation(route: &Route) -> Option<Value> {
                     json!({ "type": "string", "enum": ["month", "unit", "commune"] }),
                     "grouping, default month",
                 ),
+                query(
+                    "units_as_of",
+                    json!({ "type": "string", "format": "date" }),
+                    "by=commune: the communes of this date; default the window's last day (today at the latest)",
+                ),
                 format(),
             ],
         ),
@@ -211,6 +216,12 @@ pub(super) fn pai(p: Permission) -> Value {
             ),
             query("cell", json!({ "type": "number", "minimum": 1 }), "hexagon edge, m (default as hotspots)"),
             query("as_of", json!({ "type": "string", "format": "date" }), "boundaries and designations"),
+            query(
+                "units_as_of",
+                json!({ "type": "string", "format": "date" }),
+                "the units (province, communes, designations) both windows are counted in; default as_of, else the \
+                 test window's last day",
+            ),
         ],
         ("200", "application/json", "success"),
     )

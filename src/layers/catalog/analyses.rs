@@ -3,7 +3,7 @@
 //! before the generic machinery (items, tiles, exports) runs the query; `$1`, the "as of" date,
 //! is part of the run's parameters (the province boundary) and not read again here.
 
-use super::shared::{KEY_POINT_CATEGORIES, prop};
+use super::shared::{KEY_POINT_CATEGORIES, UNITS_AS_OF, prop};
 use crate::layers::layer::GeometryType::MultiPolygon;
 use crate::layers::layer::PropType::{Integer, Number, Text};
 use crate::layers::layer::Sensitivity::Analysis;
@@ -46,8 +46,8 @@ const RADIUS: Param = Param {
     kind: ParamKind::Number { min: 10.0, max: 100_000.0, default: None },
 };
 
-const HOTSPOT_PARAMS: [Param; 4] = [CELL, WINDOW, CATEGORY, RADIUS];
-const EMERGING_PARAMS: [Param; 3] = [CELL, WINDOW, CATEGORY];
+const HOTSPOT_PARAMS: [Param; 5] = [CELL, WINDOW, CATEGORY, RADIUS, UNITS_AS_OF];
+const EMERGING_PARAMS: [Param; 4] = [CELL, WINDOW, CATEGORY, UNITS_AS_OF];
 
 /// `hotspots`: Gi*, FDR bins and kernel density on a hexagon grid.
 pub const HOTSPOTS: Layer = Layer {

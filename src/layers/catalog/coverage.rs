@@ -2,7 +2,7 @@
 //! Their sources call the SQL functions of migration 0013, which the commune reports share, so
 //! a figure on the map and in a report is computed once.
 
-use super::shared::{KEY_POINT_CATEGORIES, prop};
+use super::shared::{KEY_POINT_CATEGORIES, UNITS_AS_OF, prop};
 use crate::db::coverage::DEFAULT_MIN_SHARE;
 use crate::layers::layer::GeometryType::{LineString, MultiPolygon, Point};
 use crate::layers::layer::PropType::{Date, Integer, Number, Text, Timestamp};
@@ -55,22 +55,34 @@ pub const COMMUNE_STATS: Layer = Layer {
     id: "commune_stats",
     title_vi: "Tỷ lệ điểm trọng điểm theo xã (/1.000 dân)",
     title_en: "Key points per 1,000 inhabitants by commune",
-    description: "Per commune valid on the as-of date: key points of the window (one category or all) located in \
-                  it, and per 1,000 inhabitants (null without a population), for choropleth maps",
+    description: "Per commune valid on units_as_of (default as_of, else the window's last day): key points of the \
+                  window (one category or all) located in it, and per 1,000 inhabitants of that commune (null without a \
+                  population); a unit without a population of its own takes the sum of its predecessors' \
+                  (population_source says which), for choropleth maps",
     sensitivity: Analysis,
     patrol_layer: false,
     geometry: MultiPolygon,
-    source: "select u.id, u.code, u.name, p.code as district_code, p.name as district_name, u.population,
+    // Key points are counted where they lie, in the communes of units_as_of (always given: see
+    // Filters::resolve_units_as_of), so a window across 2025-07-01 is counted in one set of
+    // units; as_of ($1) still ends an open window.
+    source: "select u.id, u.code, u.name, p.code as district_code, p.name as district_name,
+                    pop.population::int4 as population, pop.source as population_source,
                     coalesce(k.key_points, 0)::int8 as key_points,
-                    round((1000.0 * coalesce(k.key_points, 0) / nullif(u.population, 0))::numeric, 3)::float8
+                    round((1000.0 * coalesce(k.key_points, 0) / nullif(pop.population, 0))::numeric, 3)::float8
                         as rate_per_1000,
-                    u.geom
+                    {units_as_of}::date as units_as_of, u.geom
              from admin_units u left join admin_units p on p.id = u.parent_id
-             left join atlas_commune_key_points($1::date, coalesce({datetime_start}::timestamptz, '-infinity'),
+             cross join lateral (
+                 select coalesce(u.population, x.sum) as population,
+                        case when u.population is not null then 'unit'
+                             when x.sum is not null then 'predecessors' end as source
+                 from (select sum(q.population) as sum from admin_unit_changes ch
+                       join admin_units q on q.id = ch.predecessor_id where ch.successor_id = u.id) x) pop
+             left join atlas_commune_key_points({units_as_of}::date, coalesce({datetime_start}::timestamptz, '-infinity'),
                  coalesce({datetime_end}::timestamptz, ($1::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'),
                  {category}::text) k on k.unit_id = u.id
-             where u.level = 'commune' and u.validity @> $1::date",
-    reads: &["admin_units", "key_points"],
+             where u.level = 'commune' and u.validity @> {units_as_of}::date",
+    reads: &["admin_units", "admin_unit_changes", "key_points"],
     aggregate_below: None,
     temporal: true,
     id_column: "id",
@@ -81,8 +93,10 @@ pub const COMMUNE_STATS: Layer = Layer {
         prop("district_code", Text, "Mã huyện", "District code"),
         prop("district_name", Text, "Huyện", "District"),
         prop("population", Integer, "Dân số", "Population"),
+        prop("population_source", Text, "Nguồn dân số", "Population from (unit or predecessors)"),
         prop("key_points", Integer, "Số điểm trọng điểm", "Key points"),
         prop("rate_per_1000", Number, "Trên 1.000 dân", "Per 1,000 inhabitants"),
+        prop("units_as_of", Date, "Đơn vị hành chính tại ngày", "Units as of"),
     ],
     params: &[
         window("Key points observed in this window (OGC datetime); default all up to the end of the as-of date"),
@@ -93,6 +107,7 @@ pub const COMMUNE_STATS: Layer = Layer {
             description: "Count only this category of key point; default all",
             kind: ParamKind::Choice { choices: KEY_POINT_CATEGORIES },
         },
+        UNITS_AS_OF,
     ],
     style: style("#7b3294", Some("#c2a5cf"), None),
 };

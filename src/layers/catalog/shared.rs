@@ -1,7 +1,7 @@
 //! What the catalogue's families share: how a property is declared, the key point categories,
 //! and the plain style of a layer.
 
-use crate::layers::layer::{PropType, Property, Style};
+use crate::layers::layer::{Param, ParamKind, PropType, Property, Style};
 
 /// A property clients may filter on (the analysis catalogues use it too).
 pub const fn prop(
@@ -43,3 +43,16 @@ pub const fn shown(
 pub const fn style(color: &'static str, fill: Option<&'static str>, visible: bool) -> Style {
     Style { color, fill, category_property: None, cluster: false, visible }
 }
+
+/// The date of the units an analysis aggregates into (issue 16, item 7): a window across
+/// 2025-07-01 is counted in the units of one date, the new units or the old ones, never a mix.
+/// Without it, `as_of` when given, else the window's last day (Vietnam), else today.
+pub const UNITS_AS_OF: Param = Param {
+    name: "units_as_of",
+    title_vi: "Đơn vị hành chính tại ngày",
+    title_en: "Units as of",
+    description: "The date (YYYY-MM-DD) whose administrative units (the province's outline, its communes and their \
+                  populations) the window is aggregated into; default as_of when given, else the window's last day \
+                  (Vietnam), else today",
+    kind: ParamKind::Date,
+};
