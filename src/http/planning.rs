@@ -1,6 +1,7 @@
-//! `GET /api/v1/analysis/plan-coverage?from=&weeks=&width=`: for the planning window (default the
-//! next 4 weeks from today in Vietnam), each border segment's planned patrols and forecast covered
-//! share, the gaps ahead (segments no plan reaches) and the conflicts (see migration 0022 for what
+//! `GET /api/v1/analysis/plan-coverage?from=&weeks=&width=&min_share=`: for the planning window
+//! (default the next 4 weeks from today in Vietnam), each border segment's planned patrols and
+//! forecast covered share, the gaps ahead (segments no plan reaches, each with when it was last
+//! patrolled by the coverage rule: a patrol covering at least `min_share` of it) and the conflicts (see migration 0022 for what
 //! counts as one). The same figures are the `plan_coverage` and `plan_conflicts` layers. Permission:
 //! `Analyse`, as the coverage layers; a jurisdiction-bound caller gets the segments that meet its
 //! jurisdiction.
@@ -15,6 +16,7 @@ use super::gate::Principal;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
+use crate::db::coverage::DEFAULT_MIN_SHARE;
 use crate::db::planning::{PlanWindow, plan_coverage};
 use crate::layers::params::ParamValue;
 use crate::layers::values::{Value as Bound, today};
@@ -32,23 +34,31 @@ struct PlanQuery {
     from: Option<String>,
     weeks: Option<String>,
     width: Option<String>,
+    min_share: Option<String>,
 }
 
 impl PlanQuery {
     fn window(&self) -> Result<PlanWindow> {
         let layer = crate::layers::find("plan_coverage")
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the plan_coverage layer is missing")))?;
-        let mut window = PlanWindow { from: None, weeks: 4, width: 500.0 };
-        for (name, raw) in [("from", &self.from), ("weeks", &self.weeks), ("width", &self.width)] {
+        let mut window = PlanWindow { from: None, weeks: 4, width: 500.0, min_share: DEFAULT_MIN_SHARE };
+        let given = [
+            ("from", &self.from),
+            ("weeks", &self.weeks),
+            ("width", &self.width),
+            ("min_share", &self.min_share),
+        ];
+        for (name, raw) in given {
             let (Some(raw), Some(param)) = (raw, layer.param(name)) else { continue };
-            match param.parse(raw).map_err(|e| ApiError::BadRequest(e.0))? {
-                ParamValue::Value(Bound::Date(d)) => window.from = Some(d),
-                ParamValue::Value(Bound::Int(n)) => {
+            match (name, param.parse(raw).map_err(|e| ApiError::BadRequest(e.0))?) {
+                (_, ParamValue::Value(Bound::Date(d))) => window.from = Some(d),
+                (_, ParamValue::Value(Bound::Int(n))) => {
                     window.weeks = i32::try_from(n)
                         .map_err(|_| ApiError::BadRequest(format!("{name}: out of range")))?;
                 }
-                ParamValue::Value(Bound::Num(n)) => window.width = n,
-                other => {
+                ("width", ParamValue::Value(Bound::Num(n))) => window.width = n,
+                ("min_share", ParamValue::Value(Bound::Num(n))) => window.min_share = n,
+                (_, other) => {
                     return Err(ApiError::Internal(anyhow::anyhow!("{name}: unexpected value {other:?}")));
                 }
             }
@@ -86,6 +96,7 @@ mod tests {
             ("weeks=27", "weeks"),
             ("from=28/11/2026", "from"),
             ("width=5", "width"),
+            ("min_share=1.01", "min_share"),
             ("bbox=1,2,3,4", "bbox"),
             ("weeks=2&weeks=3", "weeks"),
         ] {
@@ -95,7 +106,12 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_four_weeks_from_today_at_500_m() {
-        assert_eq!(parse("").expect("accepted"), PlanWindow { from: None, weeks: 4, width: 500.0 });
+    fn defaults_are_four_weeks_from_today_at_500_m_and_a_quarter() {
+        let defaults = PlanWindow { from: None, weeks: 4, width: 500.0, min_share: 0.25 };
+        assert_eq!(parse("").expect("accepted"), defaults);
+        assert_eq!(
+            parse("min_share=0.5&width=200").expect("accepted"),
+            PlanWindow { width: 200.0, min_share: 0.5, ..defaults }
+        );
     }
 }

@@ -25,6 +25,7 @@ mod layers;
 mod layout;
 mod offline;
 mod patrolled;
+mod patrolled_demo;
 mod planning;
 mod reorg;
 mod reorg_layers;

@@ -197,6 +197,72 @@ async fn the_coverage_and_gaps_layers_apply_the_rule_and_take_min_share() {
     assert_eq!(none["features"].as_array().map(Vec::len), Some(0), "{none}");
 }
 
+/// The gaps ahead of the planning view (migration 0071): the border has no plans, so every
+/// segment is a gap; each carries its last patrol by the rule up to the window's first day, and
+/// the days from then to that day. Window from 01/07/2020: BG-P1 by PA on 11/05 (51 days; PB
+/// grazed it on 20/06, 41 m), BG-P2 by PB on 20/06 (45 %, 11 days), BG-P3 by PC on 05/06 (25 %,
+/// 26 days; PD's 24.95 % on 15/06 only touched it). From 10/06, PB and PD come after the start.
+#[tokio::test]
+async fn the_gaps_ahead_give_the_last_patrol_by_the_rule() {
+    let db = test_db().await;
+    border(&db.pool).await;
+    let app = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    let gaps = |body: &Value| -> Vec<(String, Value, Value, Value, Option<f64>)> {
+        body["gaps"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no gaps in {body}"))
+            .iter()
+            .map(|g| {
+                let code = g["code"].as_str().unwrap_or_default().to_owned();
+                let last = (g["last_patrolled"].clone(), g["days_since_patrolled"].clone());
+                (code, last.0, last.1, g["last_touched"].clone(), g["last_touched_m"].as_f64())
+            })
+            .collect()
+    };
+    let row = |code: &str, last: Value, days: Value, touched: &str, m: f64| {
+        (code.to_owned(), last, days, Value::from(touched), Some(m))
+    };
+    let (status, july) = get_json(&app, "/api/v1/analysis/plan-coverage?from=2020-07-01&weeks=2").await;
+    assert_eq!(status, StatusCode::OK, "{july}");
+    assert_eq!(july["min_share"].as_f64(), Some(0.25), "{july}");
+    assert_eq!(
+        gaps(&july),
+        [
+            row("BG-P1", "2020-05-11".into(), 51.into(), "2020-06-20", 41.0),
+            row("BG-P2", "2020-06-20".into(), 11.into(), "2020-06-20", 2250.0),
+            row("BG-P3", "2020-06-05".into(), 26.into(), "2020-06-15", 499.0),
+        ]
+    );
+    // The minimum is the panel's parameter: at 24.95 % PD counts for BG-P3.
+    let (_, low) =
+        get_json(&app, "/api/v1/analysis/plan-coverage?from=2020-07-01&weeks=2&min_share=0.2495").await;
+    assert_eq!(gaps(&low)[2].1, "2020-06-15", "{low}");
+    // Only what came before the window counts.
+    let (_, june) = get_json(&app, "/api/v1/analysis/plan-coverage?from=2020-06-10&weeks=2").await;
+    assert_eq!(
+        gaps(&june),
+        [
+            row("BG-P1", "2020-05-11".into(), 30.into(), "2020-05-11", 6000.0),
+            (String::from("BG-P2"), Value::Null, Value::Null, Value::Null, None),
+            row("BG-P3", "2020-06-05".into(), 5.into(), "2020-06-05", 500.0),
+        ]
+    );
+    // The plan_coverage layer gives the same figures.
+    let (status, layer) =
+        get_json(&app, "/api/v1/collections/plan_coverage/items?from=2020-07-01&weeks=2&min_share=0.2495")
+            .await;
+    assert_eq!(status, StatusCode::OK, "{layer}");
+    let p3 = &layer["features"][2]["properties"];
+    assert_eq!(
+        (&p3["code"], &p3["last_patrolled"], &p3["days_since_patrolled"]),
+        (&"BG-P3".into(), &"2020-06-15".into(), &16.into())
+    );
+    assert_eq!((p3["gap"].as_bool(), p3["min_share"].as_f64()), (Some(true), Some(0.2495)), "{p3}");
+    let (status, bad) = get_json(&app, "/api/v1/analysis/plan-coverage?min_share=-1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(bad["description"].as_str().unwrap_or_default().starts_with("min_share"), "{bad}");
+}
+
 /// The demo's case in issue 21: in March 2020, BG-11 (Bản Lầu) was grazed by a neighbouring
 /// post's patrol on 19/03 and BG-15 on 30/03, but neither was patrolled by the rule since before
 /// March (BG-11 last on 11/02/2020, the check's finding).

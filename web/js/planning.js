@@ -143,8 +143,13 @@ export function createPlanning(root, ctx) {
       el('tbody', {}, answer.segments.map((s) => el('tr', { 'data-code': s.code, class: s.gap ? 'gap' : null },
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => zoom(s.bbox) }, s.name ?? s.code)),
         el('td', {}, plansOf(s)), el('td', { class: 'num', 'data-share': s.share }, formatShare(s.share))))));
+    // How long each gap ahead has waited, by the coordination panel's rule (a patrol counts when it
+    // covered at least min_share of the segment), so a neighbour's graze does not make it look walked.
+    const waited = (g) => (g.last_patrolled
+      ? `${t('coordLast')} ${formatDate(String(g.last_patrolled).slice(0, 10))} (${formatNumber(g.days_since_patrolled)} ${t('planDays')})`
+      : `${t('coordLast')}: ${t('coordNever')}`);
     const gaps = answer.gaps.map((g) => el('li', {}, el('button', { type: 'button', 'data-gap': g.code, onclick: () => zoom(g.bbox) },
-      `${g.name ?? g.code} — ${formatKm(g.length_m)}`)));
+      `${g.name ?? g.code} — ${formatKm(g.length_m)}`), el('span', { class: 'gap-last', 'data-last': g.last_patrolled ?? '' }, ` — ${waited(g)}`)));
     const plan = (p) => `${p.code} (${p.units.join(', ') || t('none')}, ${span(p.planned_start, p.planned_end)})`;
     const conflicts = answer.conflicts.map((c) => el('li', { 'data-conflict': `${c.a.code}/${c.b.code}` },
       el('button', { type: 'button', onclick: () => zoom(c.bbox) }, `${c.segment_name ?? c.segment_code}: `

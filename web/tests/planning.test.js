@@ -110,6 +110,31 @@ test('admin plans two patrols on one segment and sees the conflict, the plans an
   await context.close();
 });
 
+// Issue 21 in the planning view: a gap ahead says how long it has waited by the coordination
+// panel's rule. From 01/04/2020 BG-11 (Bản Lầu) was last patrolled on 11/02/2020 by its own post
+// (65 %), 50 days before; Nậm Chảy's 41 m graze of 19/03/2020 is not its last patrol
+// (tests/api/patrolled.rs measures the same on the demo). No demo plan lies in April 2020.
+test('a gap ahead gives its last patrol by the share rule, not a neighbour\'s graze', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#l=');
+  await page.click('#plan-toggle');
+  // The panel opens on the coming weeks; typing before that answer is drawn would be overwritten.
+  await page.waitForSelector('#plan-segments tbody tr');
+  await page.fill('#plan-from', '01/04/2020');
+  await page.fill('#plan-weeks', '1');
+  await page.click('#plan-apply');
+  await page.waitForFunction(() => /01\/04\/2020/.test(document.querySelector('#plan-segments caption')?.textContent || ''));
+  const last = page.locator('#plan-gaps li:has(button[data-gap="BG-11"]) .gap-last');
+  assert.equal(await last.getAttribute('data-last'), '2020-02-11');
+  assert.equal(await last.textContent(), ' — Tuần tra gần nhất 11/02/2020 (50 ngày)');
+  const api = await apiJson(page, '/api/v1/analysis/plan-coverage?from=2020-04-01&weeks=1');
+  const bg11 = api.gaps.find((g) => g.code === 'BG-11');
+  assert.deepEqual([bg11.last_patrolled, bg11.days_since_patrolled, bg11.last_touched, Math.round(bg11.last_touched_m)],
+    ['2020-02-11', 50, '2020-03-19', 41]);
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
+
 test('an analyst sees the planning view without the form; a viewer is not offered it', async () => {
   const { context, page } = await openPage(browser);
   await signIn(page, 'analyst', '#l=');

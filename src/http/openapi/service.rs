@@ -18,6 +18,10 @@ pub(super) fn analysis_operation(route: &Route) -> Option<Value> {
         let schema = json!({ "type": "number", "minimum": 10, "maximum": 5000, "default": 500 });
         query("width", schema, "sight width in metres")
     };
+    let min_share = || {
+        let schema = json!({ "type": "number", "minimum": 0, "maximum": 1, "default": 0.25 });
+        query("min_share", schema, "least share of the segment a patrol must cover to count as patrolling it")
+    };
     match (route.method.clone(), route.path) {
         (Method::GET, "/api/v1/reports/communes") => one(
             "One row of figures per commune as of a date (designations, staff, villages, models, key points, \
@@ -51,8 +55,9 @@ pub(super) fn analysis_operation(route: &Route) -> Option<Value> {
         ),
         (Method::GET, "/api/v1/analysis/plan-coverage") => one(
             "Planned border coverage of the coming weeks: per segment the plans and forecast share, the gaps \
-             ahead (no plan reaches the segment) and the conflicts (two plans on a segment in overlapping time \
-             by units with none in common, neither joint)",
+             ahead (no plan reaches the segment, each with its last patrol before the window by the min_share \
+             rule, the days since and the last touch) and the conflicts (two plans on a segment in overlapping \
+             time by units with none in common, neither joint)",
             vec![
                 query(
                     "from",
@@ -65,6 +70,7 @@ pub(super) fn analysis_operation(route: &Route) -> Option<Value> {
                     "window length in weeks",
                 ),
                 width(),
+                min_share(),
             ],
         ),
         (Method::GET, "/api/v1/analysis/border-segments/{code}/patrols") => one(
@@ -75,11 +81,7 @@ pub(super) fn analysis_operation(route: &Route) -> Option<Value> {
                 param("code", "path", true, json!({ "type": "string" }), "border segment code (BG-11)"),
                 window("window of tracks; default the last 30 days up to today (Vietnam)"),
                 width(),
-                query(
-                    "min_share",
-                    json!({ "type": "number", "minimum": 0, "maximum": 1, "default": 0.25 }),
-                    "least share of the segment a patrol must cover to count as patrolling it",
-                ),
+                min_share(),
             ],
         ),
         _ => None,

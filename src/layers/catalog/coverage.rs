@@ -2,8 +2,7 @@
 //! Their sources call the SQL functions of migration 0013, which the commune reports share, so
 //! a figure on the map and in a report is computed once.
 
-use super::shared::{KEY_POINT_CATEGORIES, UNITS_AS_OF, prop};
-use crate::db::coverage::DEFAULT_MIN_SHARE;
+use super::shared::{KEY_POINT_CATEGORIES, MIN_SHARE, UNITS_AS_OF, prop};
 use crate::layers::layer::GeometryType::{LineString, MultiPolygon, Point};
 use crate::layers::layer::PropType::{Date, Integer, Number, Text, Timestamp};
 use crate::layers::layer::Sensitivity::Analysis;
@@ -38,17 +37,6 @@ const COVERAGE_WINDOW: &str =
     "Tracks of this window (OGC datetime); default the last 30 days up to today (Vietnam)";
 
 const COVERAGE_PARAMS: [Param; 2] = [window(COVERAGE_WINDOW), WIDTH];
-
-/// The share of a segment a patrol must cover to count as having patrolled it (issue 21); the
-/// default and why: `db::coverage::DEFAULT_MIN_SHARE`.
-const MIN_SHARE: Param = Param {
-    name: "min_share",
-    title_vi: "Tỷ lệ tối thiểu được tính là đã tuần tra",
-    title_en: "Least share that counts as patrolled",
-    description: "A patrol counts as having patrolled a segment (last_patrolled) when it covered at least this share \
-                  of the segment, 0 to 1 (default 0.25); a patrol covering less only touched it (last_touched)",
-    kind: ParamKind::Number { min: 0.0, max: 1.0, default: Some(DEFAULT_MIN_SHARE) },
-};
 
 /// Rates per 1,000 inhabitants by commune.
 pub const COMMUNE_STATS: Layer = Layer {

@@ -3,9 +3,9 @@
 //! 0022, which `GET /api/v1/analysis/plan-coverage` shares, so the map, the exports and the API
 //! give one answer.
 
-use super::shared::prop;
+use super::shared::{MIN_SHARE, prop};
 use crate::layers::layer::GeometryType::LineString;
-use crate::layers::layer::PropType::{Boolean, Integer, Number, Text, Timestamp};
+use crate::layers::layer::PropType::{Boolean, Date, Integer, Number, Text, Timestamp};
 use crate::layers::layer::Sensitivity::Analysis;
 use crate::layers::layer::{Layer, Param, ParamKind, Style};
 
@@ -38,6 +38,8 @@ pub const WIDTH: Param = Param {
 };
 
 const PARAMS: [Param; 3] = [FROM, WEEKS, WIDTH];
+/// The planned coverage also says when each segment was last patrolled, by the coverage rule.
+const COVERAGE_PARAMS: [Param; 4] = [FROM, WEEKS, WIDTH, MIN_SHARE];
 
 const fn style(color: &'static str, category: Option<&'static str>) -> Style {
     Style { color, fill: None, category_property: category, cluster: false, visible: false }
@@ -52,11 +54,13 @@ pub const PLAN_COVERAGE: Layer = Layer {
                   comes within half the sight width of it, the forecast share of its length so covered \
                   (EPSG:32648), whether no plan reaches it (gap, a gap ahead) and its conflicts (two plans on it \
                   in overlapping time by units with none in common, neither joint); the commune responsible for \
-                  it is the one of the window's last day (through the lineage after a merge)",
+                  it is the one of the window's last day (through the lineage after a merge); when it was last \
+                  patrolled before the window (a patrol that covered at least min_share of it, migration 0071), \
+                  the Vietnamese days from then to the window's first day, and the last patrol that touched it",
     sensitivity: Analysis,
     patrol_layer: false,
     geometry: LineString,
-    source: "select * from atlas_plan_coverage({from}::date, {weeks}::int, {width}::float8)",
+    source: "select * from atlas_plan_coverage({from}::date, {weeks}::int, {width}::float8, {min_share}::float8)",
     reads: &[
         "border_segments",
         "border_posts",
@@ -82,10 +86,15 @@ pub const PLAN_COVERAGE: Layer = Layer {
         prop("patrol_codes", Text, "Mã kế hoạch", "Plan codes"),
         prop("gap", Boolean, "Chưa có kế hoạch", "Gap ahead"),
         prop("conflicts", Integer, "Số trùng lặp", "Conflicts"),
+        prop("last_patrolled", Date, "Lần tuần tra gần nhất", "Last patrolled"),
+        prop("days_since_patrolled", Integer, "Số ngày chưa tuần tra", "Days since patrolled"),
+        prop("last_touched", Date, "Lần gần nhất có tuần tra chạm tới", "Last touched"),
+        prop("last_touched_m", Number, "Lần chạm gần nhất (m)", "Last touch (m)"),
+        prop("min_share", Number, "Tỷ lệ tối thiểu", "Least share counted"),
         prop("window_start", Timestamp, "Từ", "Window start"),
         prop("window_end", Timestamp, "Đến", "Window end"),
     ],
-    params: &PARAMS,
+    params: &COVERAGE_PARAMS,
     style: style("#8e44ad", Some("gap")),
 };
 

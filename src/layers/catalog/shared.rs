@@ -1,6 +1,7 @@
 //! What the catalogue's families share: how a property is declared, the key point categories,
 //! and the plain style of a layer.
 
+use crate::db::coverage::DEFAULT_MIN_SHARE;
 use crate::layers::layer::{Param, ParamKind, PropType, Property, Style};
 
 /// A property clients may filter on (the analysis catalogues use it too).
@@ -55,4 +56,16 @@ pub const UNITS_AS_OF: Param = Param {
                   populations) the window is aggregated into; default as_of when given, else the window's last day \
                   (Vietnam), else today",
     kind: ParamKind::Date,
+};
+
+/// The share of a segment a patrol must cover to count as having patrolled it (issue 21), one
+/// parameter for every layer that shows a last patrolled date (coverage, gaps, planning); the
+/// default and why: `db::coverage::DEFAULT_MIN_SHARE`.
+pub const MIN_SHARE: Param = Param {
+    name: "min_share",
+    title_vi: "Tỷ lệ tối thiểu được tính là đã tuần tra",
+    title_en: "Least share that counts as patrolled",
+    description: "A patrol counts as having patrolled a segment (last_patrolled) when it covered at least this share \
+                  of the segment, 0 to 1 (default 0.25); a patrol covering less only touched it (last_touched)",
+    kind: ParamKind::Number { min: 0.0, max: 1.0, default: Some(DEFAULT_MIN_SHARE) },
 };
