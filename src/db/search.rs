@@ -19,6 +19,9 @@ pub struct Hit {
     pub bbox: Vec<f64>,
     /// Whether the folded name equals the query (with or without its kind, "xã", "thôn" ...).
     pub exact: bool,
+    /// A former name: the hit is the unit valid at the date that the named unit became, at the
+    /// named unit's place, labelled with the chain of changes (`A → B (01/11/2024) → C (...)`).
+    pub former: bool,
 }
 
 /// Where restricted hits (key points) may come from.

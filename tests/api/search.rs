@@ -152,3 +152,46 @@ async fn a_crowded_set_keeps_its_ranking() {
     assert_eq!(labels.len(), 10, "{labels:?}");
     assert!(labels[1..].iter().all(|l| l.starts_with("Xã thử 12")), "{labels:?}");
 }
+
+/// The hits for `q` at `as_of`, as (label, former, id).
+async fn hits_at(app: &axum::Router, q: &str, as_of: &str) -> Vec<(String, bool, i64)> {
+    let uri = url(q).replace("as_of=2020-04-15", &format!("as_of={as_of}"));
+    let (status, body) = get_json(app, &uri).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|h| {
+            let label = h["label"].as_str().unwrap_or_default().to_owned();
+            (label, h["former"].as_bool().unwrap_or_default(), h["id"].as_i64().unwrap_or_default())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_former_name_finds_its_successor_labelled_with_the_chain_of_changes() {
+    let db = loaded_db().await;
+    let viewer = as_user(crate::support::app(db.pool.clone()), &token(&db.pool, Role::Viewer, &[]).await);
+    // Before Nghị quyết 1197/NQ-UBTVQH15: Xã Tà Chải is a commune of its own.
+    let before = hits_at(&viewer, "Tà Chải", "2024-10-31").await;
+    assert_eq!(
+        before.first().map(|h| (h.0.as_str(), h.1)),
+        Some(("Xã Tà Chải, Huyện Bắc Hà", false)),
+        "{before:?}"
+    );
+    // Between the two resolutions: merged into Thị trấn Bắc Hà.
+    let between = hits_at(&viewer, "ta chai", "2024-12-01").await;
+    assert!(between.iter().any(|h| h.0 == "Xã Tà Chải → Thị trấn Bắc Hà (01/11/2024)" && h.1), "{between:?}");
+    // Today: and with Thị trấn Bắc Hà into Xã Bắc Hà (Nghị quyết 1673/NQ-UBTVQH15, khoản 73).
+    let today = hits_at(&viewer, "Tà Chải", "2026-12-02").await;
+    let chain = "Xã Tà Chải → Thị trấn Bắc Hà (01/11/2024) → Xã Bắc Hà (01/07/2025)";
+    let hit = today.iter().find(|h| h.0 == chain).unwrap_or_else(|| panic!("{today:?}"));
+    assert!(hit.1, "labelled former");
+    let (_, bac_ha) =
+        get_json(&viewer, "/api/v1/collections/communes/items?as_of=2026-12-02&code=02839").await;
+    assert_eq!(bac_ha["features"][0]["id"].as_i64(), Some(hit.2), "the hit opens Xã Bắc Hà");
+    // A name still borne by a unit of the date is that unit, not a former one.
+    let current = hits_at(&viewer, "Bản Liền", "2026-12-02").await;
+    assert!(current.iter().all(|h| !h.1 || !h.0.starts_with("Xã Bản Liền")), "{current:?}");
+}

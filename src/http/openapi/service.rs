@@ -181,7 +181,7 @@ pub(super) fn data_operation(route: &Route) -> Option<Value> {
             json_ok,
         ),
         (Method::GET, "/api/v1/search") => one(
-            "Find units, posts, markers, model sites and key points by name or code",
+            "Find units, posts, markers, model sites and key points by name or code; a former name (a unit closed by as_of) finds the unit it became, `former` true, labelled with the chain of changes",
             vec![
                 param(
                     "q",
