@@ -22,6 +22,7 @@ pub mod key_points;
 pub mod lineage;
 pub mod load;
 pub mod model_sites;
+pub mod packages;
 pub mod patrols;
 pub mod planning;
 pub mod point_imports;

@@ -30,6 +30,7 @@ mod model_sites;
 mod offline;
 mod ogc;
 pub mod openapi;
+mod packages;
 mod patrols;
 mod planning;
 mod point_writes;
@@ -83,6 +84,7 @@ pub fn routes() -> Vec<Route> {
         web_config::routes(),
         offline::routes(),
         basemap::routes(),
+        packages::routes(),
     ]
     .into_iter()
     .flatten()

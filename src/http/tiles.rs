@@ -13,11 +13,11 @@ use super::links::{base_url, query_string};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
+use crate::layers::Layer;
 use crate::layers::params::{self, Filters};
 use crate::layers::query;
 use crate::layers::tile_cache::{TileBytes, TileKey};
 use crate::layers::tiles;
-use crate::layers::{Layer, PropType};
 use crate::spatial::{MAX_ZOOM, TileCoord};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -123,18 +123,7 @@ pub async fn tilejson(
     tile_filters(layer, &pairs)?;
     let bbox = query::extent(state.layer_pool(layer), layer, &scope).await?.bbox;
     let qs = query_string(&pairs);
-    let fields: serde_json::Map<String, serde_json::Value> = layer
-        .properties
-        .iter()
-        .map(|p| {
-            let ty = match p.ty {
-                PropType::Integer | PropType::Number => "Number",
-                PropType::Boolean => "Boolean",
-                _ => "String",
-            };
-            (p.name.to_owned(), json!(ty))
-        })
-        .collect();
+    let fields = tiles::vector_fields(layer);
     let body = json!({
         "tilejson": "3.0.0",
         "name": layer.id,

@@ -20,6 +20,7 @@ pub mod cql2;
 pub mod formats;
 pub mod inputs;
 mod layer;
+pub mod packages;
 pub mod params;
 pub mod query;
 pub mod sql;

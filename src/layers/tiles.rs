@@ -111,6 +111,24 @@ fn aggregates(layer: &Layer, tile: TileCoord, filters: &Filters, scope: &ReadSco
     sql
 }
 
+/// The fields of `layer`'s vector tiles by their TileJSON type (`Number`, `Boolean`, `String`),
+/// for TileJSON's and MBTiles' `vector_layers`.
+#[must_use]
+pub fn vector_fields(layer: &Layer) -> serde_json::Map<String, serde_json::Value> {
+    layer
+        .properties
+        .iter()
+        .map(|p| {
+            let ty = match p.ty {
+                PropType::Integer | PropType::Number => "Number",
+                PropType::Boolean => "Boolean",
+                _ => "String",
+            };
+            (p.name.to_owned(), serde_json::Value::from(ty))
+        })
+        .collect()
+}
+
 /// The tile's MVT bytes from `statement` (see [`statement`]); empty when no feature falls in it.
 ///
 /// # Errors

@@ -24,6 +24,7 @@ mod jurisdiction;
 mod layers;
 mod layout;
 mod offline;
+mod packages;
 mod patrolled;
 mod patrolled_demo;
 mod planning;

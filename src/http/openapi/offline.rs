@@ -3,7 +3,7 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::parts::{exception, operation, param};
+use super::parts::{JSON_OK, exception, operation, param, query};
 use crate::http::routes::Route;
 
 /// The base map served from `--basemap-file`, and the offline area packages.
@@ -33,6 +33,52 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
             );
             op["responses"]["206"] = json!({ "description": "the range asked for", "content": { "application/vnd.pmtiles": { "schema": {} } } });
             op["responses"]["416"] = exception("the range cannot be served; the description says why");
+            Some(op)
+        }
+        (Method::GET, "/api/v1/packages/estimate" | "/api/v1/packages/area.mbtiles") => {
+            let estimate = route.path.ends_with("estimate");
+            let zoom = |name: &str, default: u8| {
+                query(
+                    name,
+                    json!({ "type": "integer", "minimum": 0, "maximum": 18, "default": default }),
+                    "zoom",
+                )
+            };
+            let params = vec![
+                param(
+                    "communes",
+                    "query",
+                    true,
+                    json!({ "type": "string" }),
+                    "commune codes, comma-separated (at most 50)",
+                ),
+                query(
+                    "as_of",
+                    json!({ "type": "string", "format": "date" }),
+                    "the date read as of (default today)",
+                ),
+                zoom("minzoom", 10),
+                zoom("maxzoom", 16),
+            ];
+            let mut op = if estimate {
+                operation(
+                    "An offline area package's communes, layers, tile count and estimated size, nothing built",
+                    p,
+                    params,
+                    JSON_OK,
+                )
+            } else {
+                operation(
+                    "An offline area package as an MBTiles file of vector tiles (one layer per layer the role reads;                      restricted records within the communes); audited as an export",
+                    p,
+                    params,
+                    ("200", "application/vnd.sqlite3", "the MBTiles file"),
+                )
+            };
+            op["responses"]["403"] = exception("a commune lies outside the caller's jurisdiction; named");
+            op["responses"]["422"] = exception(
+                "an unknown commune, zooms out of order, or too many tiles; the description says which",
+            );
             Some(op)
         }
         _ => None,

@@ -1,0 +1,195 @@
+//! Offline area packages: every tile of an area over a zoom range, each holding one MVT layer
+//! per layer the caller may read (the same statements, filters and jurisdiction as the tile
+//! route), written to an MBTiles file that QGIS, QField and GDAL open as it is.
+//!
+//! Analyses are left out: they are computed for a window and parameters a package has no
+//! place to ask for, and are read online. The base map is not in the package either: raster
+//! and vector tiles cannot share one MBTiles file.
+
+use std::io::Write as _;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::layer::{Layer, ReadScope, Sensitivity};
+use super::params::Filters;
+use super::tiles;
+use crate::spatial::{BBox, TileCoord};
+use crate::tilesets::{TilesetError, mbtiles};
+
+/// The most tiles one package may hold: about 2,000 is a commune at zooms 10-16; the bound
+/// keeps one build well inside a request's time.
+pub const MAX_TILES: usize = 5_000;
+/// The deepest zoom a package may reach (about 0.6 m per pixel at Lào Cai's latitude).
+pub const DEEPEST: u8 = 18;
+/// Tiles built to estimate a package's size.
+const SAMPLE: usize = 8;
+
+/// Why a package cannot be planned.
+#[derive(Debug)]
+pub enum PlanError {
+    /// The zooms make no range or go too deep; the message says which.
+    Zooms(String),
+    /// More tiles than [`MAX_TILES`]; the message gives the count and what to change.
+    TooBig(String),
+}
+
+/// What a package holds: its layers and tiles.
+#[derive(Debug)]
+pub struct Plan {
+    /// The layers, each one MVT layer in every tile.
+    pub layers: Vec<&'static Layer>,
+    /// Every tile over the area's box, zoom by zoom.
+    pub tiles: Vec<TileCoord>,
+    /// The zoom range.
+    pub zooms: (u8, u8),
+}
+
+/// The layers of a package for a caller with `scope`: every stored layer it may read.
+#[must_use]
+pub fn layers_for(scope: &ReadScope) -> Vec<&'static Layer> {
+    super::LAYERS.iter().filter(|l| l.sensitivity != Sensitivity::Analysis && scope.may_read(l)).collect()
+}
+
+/// The plan of a package of `bbox` (west, south, east, north) at zooms `min..=max`.
+///
+/// # Errors
+/// Zooms out of order or deeper than [`DEEPEST`]; more than [`MAX_TILES`] tiles.
+pub fn plan(layers: Vec<&'static Layer>, bbox: [f64; 4], min: u8, max: u8) -> Result<Plan, PlanError> {
+    if min > max || max > DEEPEST {
+        return Err(PlanError::Zooms(format!(
+            "minzoom {min} and maxzoom {max}: need minzoom <= maxzoom <= {DEEPEST}"
+        )));
+    }
+    let area = BBox { min_x: bbox[0], min_y: bbox[1], max_x: bbox[2], max_y: bbox[3], srid: 4326 };
+    let mut tiles = Vec::new();
+    for z in min..=max {
+        // At most one over the bound is listed, so a huge request costs no more than a big one.
+        let left = MAX_TILES + 1 - tiles.len();
+        tiles.extend(TileCoord::covering(&area, z).map_err(|e| PlanError::Zooms(e.0))?.take(left));
+        if tiles.len() > MAX_TILES {
+            return Err(PlanError::TooBig(format!(
+                "the package would hold more than {MAX_TILES} tiles (already at zoom {z} of {min}..{max}); \
+                 choose fewer communes or a lower maxzoom"
+            )));
+        }
+    }
+    Ok(Plan { layers, tiles, zooms: (min, max) })
+}
+
+/// The filters of every layer of a package: read as of `date`.
+fn filters(date: NaiveDate) -> Filters {
+    Filters { as_of: Some(date), ..Filters::default() }
+}
+
+/// One tile of the package: its layers' MVTs one after the other (an MVT is a list of layers,
+/// so concatenated tiles are one tile), empty when no layer has a feature there.
+///
+/// # Errors
+/// The database fails.
+pub async fn tile(
+    pool: &PgPool,
+    plan: &Plan,
+    coord: TileCoord,
+    date: NaiveDate,
+    scope: &ReadScope,
+) -> Result<Vec<u8>, sqlx::Error> {
+    let filters = filters(date);
+    let mut out = Vec::new();
+    for layer in &plan.layers {
+        let statement = tiles::statement(layer, coord, &filters, scope);
+        out.extend(tiles::run(pool, layer, &statement).await?);
+    }
+    Ok(out)
+}
+
+/// The estimated size in bytes of the package: the mean gzipped size of up to [`SAMPLE`] tiles
+/// spread over the plan, times the tiles (plus the file's own pages).
+///
+/// # Errors
+/// The database fails.
+pub async fn estimate(
+    pool: &PgPool,
+    plan: &Plan,
+    date: NaiveDate,
+    scope: &ReadScope,
+) -> Result<u64, sqlx::Error> {
+    let step = plan.tiles.len().div_ceil(SAMPLE).max(1);
+    let (mut bytes, mut built) = (0usize, 0usize);
+    for coord in plan.tiles.iter().step_by(step) {
+        bytes += gzip(&tile(pool, plan, *coord, date, scope).await?).len();
+        built += 1;
+    }
+    let per_tile = bytes.checked_div(built).unwrap_or(0);
+    Ok((per_tile * plan.tiles.len()) as u64 + 32 * 1024)
+}
+
+/// The MBTiles metadata of the package (MBTiles 1.3, with `json` listing the vector layers and
+/// their fields, which GDAL and QGIS read to know the layers).
+#[must_use]
+pub fn metadata(plan: &Plan, name: &str, description: &str, bbox: [f64; 4]) -> Vec<(&'static str, String)> {
+    let (min, max) = plan.zooms;
+    let vector_layers: Vec<_> = plan
+        .layers
+        .iter()
+        .map(|l| json!({ "id": l.id, "description": l.title_vi, "fields": tiles::vector_fields(l), "minzoom": min, "maxzoom": max }))
+        .collect();
+    let [w, s, e, n] = bbox;
+    vec![
+        ("name", name.to_owned()),
+        ("format", "pbf".to_owned()),
+        ("type", "overlay".to_owned()),
+        ("version", "1".to_owned()),
+        ("description", description.to_owned()),
+        ("minzoom", min.to_string()),
+        ("maxzoom", max.to_string()),
+        ("bounds", format!("{w},{s},{e},{n}")),
+        ("center", format!("{},{},{min}", f64::midpoint(w, e), f64::midpoint(s, n))),
+        ("json", json!({ "vector_layers": vector_layers }).to_string()),
+    ]
+}
+
+/// `bytes` gzipped, as MBTiles' vector tiles are stored.
+#[must_use]
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = gz.write_all(bytes);
+    gz.finish().unwrap_or_default()
+}
+
+/// Builds the package into the MBTiles file `path` (which must not exist): every non-empty
+/// tile, gzipped. Returns how many tiles it holds.
+///
+/// # Errors
+/// The database fails, or writing the file does.
+pub async fn build(
+    pool: &PgPool,
+    plan: &Plan,
+    date: NaiveDate,
+    scope: &ReadScope,
+    path: std::path::PathBuf,
+    metadata: Vec<(&'static str, String)>,
+) -> anyhow::Result<usize> {
+    // SQLite writes on the blocking pool while the tiles are made here: a channel between them.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(TileCoord, Vec<u8>)>(64);
+    let writer = tokio::task::spawn_blocking(move || -> Result<usize, TilesetError> {
+        let out = mbtiles::Writer::create(&path, &metadata)?;
+        let mut count = 0;
+        while let Some((c, bytes)) = rx.blocking_recv() {
+            out.put(c.z, c.x, c.y, &bytes)?;
+            count += 1;
+        }
+        out.finish()?;
+        Ok(count)
+    });
+    for coord in &plan.tiles {
+        let bytes = tile(pool, plan, *coord, date, scope).await?;
+        if !bytes.is_empty() && tx.send((*coord, gzip(&bytes))).await.is_err() {
+            break; // The writer failed: its error is the one to report.
+        }
+    }
+    drop(tx);
+    Ok(writer.await??)
+}
