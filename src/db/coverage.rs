@@ -167,3 +167,21 @@ pub async fn segment_patrols(
     .await?;
     Ok(row.map(|(inside, answer)| (inside, answer.unwrap_or(serde_json::Value::Null))))
 }
+
+/// The window `[start, end)` the coverage functions read for these bounds (`atlas_window`,
+/// migration 0013: without either, the 30 days up to today in Vietnam); an open start stays
+/// `None` (`-infinity` has no `DateTime`).
+///
+/// # Errors
+/// The database fails.
+pub async fn resolved_window(
+    pool: &PgPool,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>), sqlx::Error> {
+    sqlx::query_as("select nullif(s, '-infinity'), e from atlas_window($1, $2)")
+        .bind(start)
+        .bind(end)
+        .fetch_one(pool)
+        .await
+}

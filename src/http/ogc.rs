@@ -9,16 +9,16 @@ use serde_json::{Value as Json_, json};
 
 use super::access::{readable, scope, visibility};
 use super::cache;
-use super::extract::Path;
+use super::extract::{Params, Path};
 use super::gate::Principal;
 use super::items::GEOJSON;
 use super::links::base_url;
 use super::routes::Route;
-use super::{AppState, Result};
+use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
-use crate::layers::query;
 use crate::layers::values::today;
 use crate::layers::{self, LAYERS, Layer, ParamKind, PropType, ReadScope};
+use crate::layers::{params, query, used};
 use crate::spatial::Crs;
 
 /// Routes of this module. Each collection route admits every reader at the gate
@@ -156,15 +156,29 @@ pub async fn collections(
     })))
 }
 
-/// `GET /api/v1/collections/{id}`.
+/// `GET /api/v1/collections/{id}`, taking the layer's parameters (and `as_of`) as its items do.
+/// A layer with parameters also states `parametersUsed`: each parameter's value for this request,
+/// defaults resolved as the computation resolves them (an analysis's hexagon edge and radius are
+/// those of the run its items read, computed if need be). The list of collections leaves it out,
+/// so listing never computes an analysis.
 pub async fn collection(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
+    Params(pairs): Params,
     headers: HeaderMap,
 ) -> Result<Json<Json_>> {
-    let (layer, scope) = readable(&who, &state, &id, &[]).await?;
-    Ok(Json(describe(&state, layer, &scope, &base_url(&headers)).await?))
+    let (layer, scope) = readable(&who, &state, &id, &pairs).await?;
+    let mut parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
+    if let Some(&(_, f)) = parsed.rest.iter().find(|(_, f)| !matches!(*f, "json" | "application/json")) {
+        return Err(ApiError::BadRequest(format!("f: '{f}' is not served here; use f=json")));
+    }
+    let mut body = describe(&state, layer, &scope, &base_url(&headers)).await?;
+    if !layer.params.is_empty() {
+        body["parametersUsed"] =
+            Json_::Object(used::parameters_used(&state.pool, layer, &mut parsed.filters).await?);
+    }
+    Ok(Json(body))
 }
 
 /// `GET /api/v1/collections/{id}/queryables`: a JSON Schema of the filterable properties.

@@ -11,7 +11,8 @@
 //! the parameter error), `inputs` (the typed parameters every endpoint shares), `sql` (SQL text
 //! with its bound values), `formats` (the one CSV writer and the one `FeatureCollection` writer), `cql2` and `params` (what a
 //! request asks), `catalog` (the layers), then the machinery: `query` (items, counts), `tiles`,
-//! `writers` (exports) and `analysis_runs` (the stored runs the analysis layers read). This file
+//! `writers` (exports), `analysis_runs` (the stored runs the analysis layers read) and `used` (the
+//! parameters a request of a layer actually uses, defaults resolved). This file
 //! only declares and re-exports them, so no file here imports another that imports it back.
 
 pub mod analysis_runs;
@@ -26,6 +27,7 @@ pub mod query;
 pub mod sql;
 pub mod tile_cache;
 pub mod tiles;
+pub mod used;
 pub mod values;
 pub mod writers;
 

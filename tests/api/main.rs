@@ -9,6 +9,7 @@ mod basemap;
 mod border_reorg;
 mod boundaries;
 mod cluster;
+mod collection_parameters;
 mod coverage;
 mod coverage_layers;
 mod demo;
