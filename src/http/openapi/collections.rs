@@ -14,7 +14,13 @@ pub(super) fn of_layer(route: &Route, l: &Layer) -> Option<Value> {
     let json_ok = ("200", "application/json", "success");
     let geojson_ok = ("200", "application/geo+json", "features");
     Some(match route.path {
-        "/api/v1/collections/{id}" => operation(&format!("Collection {}", l.title_en), p, vec![], json_ok),
+        "/api/v1/collections/{id}" => {
+            // The layer's own parameters and as_of: with them, parametersUsed states the values a
+            // request of the layer uses, defaults resolved (layers/used.rs).
+            let own = |q: &Value| q["name"].as_str().is_some_and(|n| n == "as_of" || l.param(n).is_some());
+            let params = filters(l, false).into_iter().filter(own).collect();
+            operation(&format!("Collection {}", l.title_en), p, params, json_ok)
+        }
         "/api/v1/collections/{id}/queryables" => operation(
             &format!("Queryables of {}", l.title_en),
             p,
