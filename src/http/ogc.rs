@@ -170,6 +170,13 @@ pub async fn collection(
 ) -> Result<Json<Json_>> {
     let (layer, scope) = readable(&who, &state, &id, &pairs).await?;
     let mut parsed = params::parse_filters(layer, &pairs, &["f"]).map_err(|e| ApiError::BadRequest(e.0))?;
+    // Filters on the features would change nothing here: refused rather than silently ignored.
+    let f = &parsed.filters;
+    if f.bbox.is_some() || f.datetime.is_some() || f.cql.is_some() || !f.properties.is_empty() {
+        return Err(ApiError::BadRequest(format!(
+            "a collection's description takes only as_of, the parameters of '{id}' and f; filters belong to its items"
+        )));
+    }
     if let Some(&(_, f)) = parsed.rest.iter().find(|(_, f)| !matches!(*f, "json" | "application/json")) {
         return Err(ApiError::BadRequest(format!("f: '{f}' is not served here; use f=json")));
     }

@@ -84,6 +84,7 @@ async fn coverage_and_effort_state_their_window_width_and_cell() {
         ("/api/v1/collections/border_coverage?min_share=2", "min_share"),
         ("/api/v1/collections/border_coverage?colour=red", "colour"),
         ("/api/v1/collections/border_coverage?f=xml", "f"),
+        ("/api/v1/collections/border_coverage?bbox=103,22,104,23", "filters belong to its items"),
     ] {
         let (status, body) = get_json(&analyst, uri).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
