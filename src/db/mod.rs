@@ -14,6 +14,7 @@ pub mod commune_reports;
 pub mod coverage;
 pub mod credentials;
 pub mod data_versions;
+pub mod designations;
 pub mod forms;
 pub mod health;
 pub mod idempotency;

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod basemap;
 mod cache;
+mod designations;
 mod effort;
 pub mod error;
 mod export;
@@ -67,6 +68,7 @@ pub fn routes() -> Vec<Route> {
         key_points::routes(),
         // Before patrols: the security walk uploads tracks to the patrol it then archives.
         imports::routes(),
+        designations::routes(),
         model_sites::routes(),
         patrols::routes(),
         ogc::routes(),

@@ -189,3 +189,55 @@ async fn key_security_designations_are_inherited_across_the_merge_not_counted_as
         "{text}"
     );
 }
+
+/// POSTs `body` as JSON to `uri`.
+async fn post(app: &axum::Router, uri: &str, body: &Value) -> (StatusCode, Value) {
+    use tower::ServiceExt as _;
+    let request = axum::http::Request::post(uri)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("the router answers");
+    let status = response.status();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_admin_records_a_decision_for_a_2025_unit_and_closed_units_are_refused_by_name() {
+    let db = loaded_db().await;
+    let admin = as_user(app(db.pool.clone()), &token(&db.pool, Role::Admin, &[]).await);
+    let analyst = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    let uri = "/api/v1/admin/designations";
+    let decision = serde_json::json!({ "unit_code": "02839", "kind": "key_security",
+        "decision": "Quyết định 1/QĐ-UBND (demo)", "valid_from": "2026-01-01" });
+    assert_eq!(post(&analyst, uri, &decision).await.0, StatusCode::FORBIDDEN);
+    let (status, made) = post(&admin, uri, &decision).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["unit_name"], "Xã Bắc Hà", "{made}");
+    // In force from its first day, and a second one over the same period is a conflict.
+    let items = "/api/v1/collections/communes/items?code=02839&as_of=";
+    let (_, before) = get_json(&admin, &format!("{items}2025-12-31")).await;
+    let (_, after) = get_json(&admin, &format!("{items}2026-12-02")).await;
+    let flag = |b: &Value| b["features"][0]["properties"]["key_security"].clone();
+    assert_eq!((flag(&before), flag(&after)), (false.into(), true.into()));
+    assert_eq!(post(&admin, uri, &decision).await.0, StatusCode::CONFLICT);
+    // Xã Tà Chải closed on 2024-11-01 (Nghị quyết 1197): the refusal names what it became.
+    let closed =
+        serde_json::json!({ "unit_code": "02872", "kind": "key_security", "valid_from": "2026-01-01" });
+    let (status, why) = post(&admin, uri, &closed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+    assert!(why["description"].as_str().is_some_and(|d| d.contains("02839 Xã Bắc Hà")), "{why}");
+    // A decision on Xã Thải Giàng Phố may not outlive it (khoản 73: closed on 2025-07-01).
+    let outliving =
+        serde_json::json!({ "unit_code": "02857", "kind": "program_135", "valid_from": "2025-03-01" });
+    let (status, why) = post(&admin, uri, &outliving).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+    assert!(why["description"].as_str().is_some_and(|d| d.contains("2025-07-01")), "{why}");
+    let unknown = serde_json::json!({ "unit_code": "02839", "kind": "hero", "valid_from": "2026-01-01" });
+    let (status, why) = post(&admin, uri, &unknown).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+    assert!(why["description"].as_str().is_some_and(|d| d.starts_with("kind:")), "{why}");
+    let (status, _) = post(&admin, uri, &serde_json::json!({ "unit_code": "02839" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a missing field");
+}

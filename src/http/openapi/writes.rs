@@ -130,6 +130,7 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
         p if p.starts_with("/api/v1/model-sites") => ("model site", model_site_properties),
         p if p.starts_with("/api/v1/patrols") => ("patrol", patrol_properties),
         "/api/v1/admin/boundaries/import" => ("boundary", patrol_properties),
+        "/api/v1/admin/designations" => ("designation", patrol_properties),
         _ => return None,
     };
     let op = match (route.method.clone(), route.path) {
@@ -205,6 +206,7 @@ pub(super) fn describe(route: &Route) -> Option<Vec<(String, Value)>> {
             op["requestBody"] = json!({ "required": true, "content": { "application/geo+json": { "schema": { "type": "object" } } } });
             op
         }
+        (Method::POST, "/api/v1/admin/designations") => designation_operation(p),
         (Method::GET, "/api/v1/key-points/{id}/history") => operation(
             "Every version of a key point, oldest first (who, when, the row)",
             p,
@@ -240,5 +242,27 @@ fn tracks_operation(p: crate::auth::Permission, what: &str) -> Value {
     op["responses"]["422"] = exception("errors: every bad point or segment");
     op["requestBody"] =
         json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
+    op
+}
+
+/// `POST /api/v1/admin/designations`: a decision for a unit (`db::designations::NewDesignation`).
+fn designation_operation(p: crate::auth::Permission) -> Value {
+    let mut op = operation(
+        "Record a decision (designation) for a unit: the unit its code names on valid_from; a decision ends with its unit (after a merge, the successors need their own)",
+        p,
+        vec![],
+        ("201", "application/json", "the decision and the unit it names"),
+    );
+    body(
+        &mut op,
+        json!({ "type": "object", "required": ["unit_code", "kind", "valid_from"], "additionalProperties": false,
+            "properties": {
+                "unit_code": { "type": "string" }, "kind": { "type": "string" },
+                "value": { "type": "string", "nullable": true }, "decision": { "type": "string", "nullable": true },
+                "decided_on": { "type": "string", "format": "date", "nullable": true },
+                "valid_from": { "type": "string", "format": "date" },
+                "valid_to": { "type": "string", "format": "date", "nullable": true },
+                "note": { "type": "string", "nullable": true } } }),
+    );
     op
 }

@@ -162,6 +162,17 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             },
         ),
         (
+            (Method::POST, "/api/v1/admin/designations"),
+            ex(
+                "/api/v1/admin/designations",
+                Some(
+                    r#"{"unit_code":"10","kind":"key_security","valid_from":"2025-01-01","valid_to":"2025-06-01"}"#,
+                ),
+                StatusCode::CREATED,
+                false,
+            ),
+        ),
+        (
             (Method::POST, "/api/v1/admin/boundaries/import"),
             ex(
                 "/api/v1/admin/boundaries/import?level=commune&valid_from=2026-01-01&dry_run=true",
