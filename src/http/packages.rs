@@ -161,8 +161,11 @@ async fn estimate(
     Ok(axum::Json(body))
 }
 
-/// `GET /api/v1/packages/area.mbtiles`: the package as an MBTiles file, built, then streamed
-/// with its length.
+/// `GET /api/v1/packages/area.mbtiles`: the package as an MBTiles file. Every refusal comes
+/// before the answer starts; then the headers go out at once and the body waits for the build
+/// (its own task) and streams the file, so a package that takes longer to build than the
+/// request timeout (which bounds the wait for the headers) still arrives. A build that fails
+/// then cuts the download short, logged, rather than answering a status already sent.
 async fn mbtiles(State(state): State<AppState>, who: Principal, Params(pairs): Params) -> Result<Response> {
     let request = parse(&pairs)?;
     let (area, scope, plan) = prepare(&who, &state, &request).await?;
@@ -181,36 +184,71 @@ async fn mbtiles(State(state): State<AppState>, who: Principal, Params(pairs): P
     // SQLite creates the file itself: it must not exist yet, and is deleted with `file`.
     let path = file.path().to_owned();
     std::fs::remove_file(&path).map_err(|e| ApiError::Internal(e.into()))?;
-    let tiles =
-        packages::build(state.read_pool(), &plan, request.date, &scope, path.clone(), metadata).await?;
     let mut details = summary(&request, &area, &plan);
-    details["tiles_stored"] = json!(tiles);
-    audit::record(
-        &state.pool,
-        &who.audit("export", Outcome::Ok).with_target("package").with_details(details),
-    )
-    .await?;
-    let opened = tokio::fs::File::open(&path).await.map_err(|e| ApiError::Internal(e.into()))?;
-    let length = opened.metadata().await.map_err(|e| ApiError::Internal(e.into()))?.len();
-    // The stream owns the temporary file: it is deleted when the download ends or is dropped.
-    let chunks = futures_util::stream::unfold((opened, file), |(mut f, keep)| async move {
-        let mut buf = vec![0; 64 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), (f, keep)))
-            }
-            Err(e) => Some((Err(e), (f, keep))),
-        }
+    let entry = who.audit("export", Outcome::Ok).with_target("package");
+    let (pool, audit_pool, date) = (state.read_pool().clone(), state.pool.clone(), request.date);
+    let build = tokio::spawn(async move {
+        let tiles = packages::build(&pool, &plan, date, &scope, path.clone(), metadata).await?;
+        details["tiles_stored"] = json!(tiles);
+        // Audited before the first byte leaves: a download cut short was still an export.
+        audit::record(&audit_pool, &entry.with_details(details)).await?;
+        anyhow::Ok(tokio::fs::File::open(&path).await?)
     });
+    let chunks = futures_util::stream::unfold(Download::Building(Abort(build), file), next_chunk);
     let mut response = Response::new(Body::from_stream(chunks));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.sqlite3"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.mbtiles\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// Aborts the build when the download is dropped (the client went away): no work for nobody.
+struct Abort(tokio::task::JoinHandle<anyhow::Result<tokio::fs::File>>);
+
+impl Drop for Abort {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Where a package download is. Each state owns the temporary file, deleted when it ends.
+enum Download {
+    /// The package is being built.
+    Building(Abort, tempfile::NamedTempFile),
+    /// The file is being sent.
+    Sending(tokio::fs::File, tempfile::NamedTempFile),
+    /// Failed: the stream ends after the error it gave.
+    Done,
+}
+
+/// The next chunk of a package download: after the build, 64 KiB at a time.
+async fn next_chunk(state: Download) -> Option<(std::io::Result<bytes::Bytes>, Download)> {
+    let (mut opened, keep) = match state {
+        Download::Sending(f, keep) => (f, keep),
+        Download::Building(mut build, keep) => match (&mut build.0).await {
+            Ok(Ok(f)) => (f, keep),
+            Ok(Err(e)) => return Some((Err(failed(&e)), Download::Done)),
+            Err(e) => return Some((Err(failed(&e.into())), Download::Done)),
+        },
+        Download::Done => return None,
+    };
+    let mut buf = vec![0; 64 * 1024];
+    match opened.read(&mut buf).await {
+        Ok(0) => None,
+        Ok(n) => {
+            buf.truncate(n);
+            Some((Ok(bytes::Bytes::from(buf)), Download::Sending(opened, keep)))
+        }
+        Err(e) => Some((Err(e), Download::Done)),
+    }
+}
+
+/// Logs a failed build; the error that cuts the download short (its text never reaches the
+/// client: the connection just ends).
+fn failed(why: &anyhow::Error) -> std::io::Error {
+    tracing::error!(error = ?why, "an offline package failed to build; its download is cut short");
+    std::io::Error::other("the package failed to build")
 }

@@ -41,7 +41,7 @@ async fn an_analysts_package_opens_in_ogrinfo_with_each_layer_and_the_communes_k
 
     let (status, headers, body) = get_raw(&analyst, uri, &[]).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    assert_eq!(headers["content-length"], body.len().to_string().as_str());
+    assert_eq!(headers["content-type"], "application/vnd.sqlite3");
     assert!(
         headers["content-disposition"]
             .to_str()
