@@ -19,10 +19,14 @@ fwd as (
     union
     select ch.id, ch.successor_id, f.depth + 1
     from fwd f join admin_unit_changes ch on ch.predecessor_id = f.id),
+-- A change reached from two versions of the code (a code kept through two changes) is listed
+-- once, at the depth of the nearer.
 side as (
-    select 'predecessors' as dir, b.depth, ch.* from back b join admin_unit_changes ch on ch.id = b.change_id
+    select 'predecessors' as dir, b.depth, ch.* from (select change_id, min(depth) as depth from back group by 1) b
+    join admin_unit_changes ch on ch.id = b.change_id
     union all
-    select 'successors', f.depth, ch.* from fwd f join admin_unit_changes ch on ch.id = f.change_id)
+    select 'successors', f.depth, ch.* from (select change_id, min(depth) as depth from fwd group by 1) f
+    join admin_unit_changes ch on ch.id = f.change_id)
 select jsonb_build_object(
     'code', $1::text,
     'versions', (select jsonb_agg(jsonb_build_object('name', u.name, 'kind', u.kind, 'level', u.level,

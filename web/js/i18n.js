@@ -3,6 +3,7 @@
 
 import { EDIT_STRINGS } from './i18n-edit.js';
 import { FIELD_STRINGS } from './i18n-field.js';
+import { UNIT_STRINGS } from './i18n-units.js';
 
 const STRINGS = {
   vi: {
@@ -275,7 +276,7 @@ const STRINGS = {
   },
 };
 
-for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang], FIELD_STRINGS[lang]);
+for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang], FIELD_STRINGS[lang], UNIT_STRINGS[lang]);
 
 // Labels of the province report's figures (keys of GET /api/v1/reports/province).
 const REPORT = {

@@ -13,6 +13,7 @@ import { clearDetails, showDetails } from './details.js';
 import { $, el, keepFocus, replace } from './dom.js';
 import { errorText, formatDate, formatNumber, setLang, t, tf, title } from './i18n.js';
 import { renderLegend } from './legend.js';
+import { UNIT_LAYERS, showLineage } from './lineage.js';
 import { createMap } from './map.js';
 import { createOffline } from './offline.js';
 import { createPlanning } from './planning.js';
@@ -287,6 +288,9 @@ function select(view, feature, layer) {
   showDetails($('#details'), view, feature, closeDetails);
   editing?.decorate($('#details'), view, feature);
   $('#details-panel').hidden = false;
+  if (UNIT_LAYERS.has(view.id) && feature.properties.code) {
+    showLineage($('#details'), feature.properties.code).catch((error) => console.error(error));
+  }
   // A commune (a unit with a district): its key points by month and category, when readable.
   const source = profileSource(views);
   if (source && view.isPolygon && view.queryables?.properties?.district_code && feature.properties.code) {

@@ -1,0 +1,58 @@
+// The map on both sides of the 2025 reorganisation (issue 16, item 9). Known answers from
+// ../shared/data/reorg2025 (changes_2020_2025.csv, units_2025.csv): Xã Tà Chải (02872) went into
+// Thị trấn Bắc Hà (02839) on 01/11/2024 (Nghị quyết 1197/NQ-UBTVQH15), which with four more
+// communes became Xã Bắc Hà (02839 again) on 01/07/2025 (Nghị quyết 1673/NQ-UBTVQH15, khoản 73).
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { apiJson, errorsAfterSignIn, launch, openPage, screenshot, signIn } from './support.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Types `typed` in the search box, picks the first option whose label starts with `label`. */
+async function pick(page, typed, label) {
+  await page.locator('#search-input').fill(typed);
+  const option = page.locator('#search-list [role="option"]', { has: page.locator('.search-label', { hasText: label }) }).first();
+  await option.waitFor();
+  await option.click();
+  await page.locator('#details-panel:not([hidden])').waitFor();
+}
+
+test('a 2020 commune\'s details say what it became, with the dates and the resolutions', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#asof=2020-04-15');
+  await pick(page, 'ta chai', 'Xã Tà Chải');
+  const into = page.locator('#lineage-into li');
+  await into.first().waitFor();
+  const lines = await into.allTextContents();
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0], /^Thị trấn Bắc Hà \(02839, .*\) — sáp nhập · 01\/11\/2024 · Nghị quyết 1197\/NQ-UBTVQH15$/);
+  assert.match(lines[1], /^Xã Bắc Hà \(02839, từ 01\/07\/2025\) — sáp nhập · 01\/07\/2025 · Nghị quyết 1673\/NQ-UBTVQH15, khoản 73$/);
+  assert.equal(await page.locator('#lineage-from').count(), 0, 'Tà Chải was formed from nothing in the data');
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
+
+test('a 2025 commune\'s details list the units it was formed from, two changes back', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#asof=2026-12-02');
+  await pick(page, 'bac ha', 'Xã Bắc Hà');
+  const from = page.locator('#lineage-from li');
+  await from.first().waitFor();
+  const api = await apiJson(page, '/api/v1/units/02839/lineage');
+  assert.equal(await from.count(), api.predecessors.length);
+  // Tà Chải went into Thị trấn Bắc Hà first; each change is listed once.
+  assert.match(await page.locator('#lineage-from li[data-code="02872"]').textContent(),
+    /^Xã Tà Chải \(02872, .* – 31\/10\/2024\) → Thị trấn Bắc Hà — sáp nhập · 01\/11\/2024 · Nghị quyết 1197\/NQ-UBTVQH15$/);
+  const merged = (await from.allTextContents()).filter((l) => l.includes('01/07/2025 ·'));
+  // Khoản 73: Thị trấn Bắc Hà and the communes Bản Phố, Hoàng Thu Phố, Na Hối, Nậm Mòn, Thải Giàng Phố.
+  assert.equal(merged.length, 6, merged.join('\n'));
+  assert.ok(merged.every((l) => l.endsWith('01/07/2025 · Nghị quyết 1673/NQ-UBTVQH15, khoản 73')), merged.join('\n'));
+  assert.match(await page.locator('#lineage').textContent(), /Các thời kỳ: .*Xã Bắc Hà \(từ 01\/07\/2025\)/);
+  await screenshot(page, 'lineage-2025');
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
