@@ -64,8 +64,15 @@ test('admin plans two patrols on one segment and sees the conflict, the plans an
   assert.ok(await page.locator('#plan-conflicts li[data-conflict="KH-DEMO-03/KH-DEMO-02"], #plan-conflicts li[data-conflict="KH-DEMO-02/KH-DEMO-03"]').count() === 1,
     'the demo conflict on BG-16 is not listed');
 
+  // The commune police of the commune responsible for the segment today: BG-16 was recorded
+  // against Xã Bản Vược, which Nghị quyết 1673/NQ-UBTVQH15 (khoản 52) merged into Xã Bát Xát on
+  // 01/07/2025; the form offers the communes of today.
+  const [segment] = (await apiJson(page, `/api/v1/collections/border_segments/items?code=${SEGMENT}`)).features;
+  assert.equal(segment.properties.recorded_commune_code, '02710');
+  const police = `Công an ${segment.properties.commune_name}`;
+  assert.equal(police, 'Công an Xã Bát Xát');
   await plan(page, { code: A, kind: 'border', units: ['Đồn Biên phòng Bản Vược'], start: '07:00', end: '12:00' });
-  await plan(page, { code: B, kind: 'commune', units: ['Công an Xã Bản Vược'], start: '09:00', end: '14:00' });
+  await plan(page, { code: B, kind: 'commune', units: [police], start: '09:00', end: '14:00' });
 
   // The view of the week of 03/03/2031, typed as people write dates.
   await page.fill('#plan-from', '03/03/2031');
@@ -82,7 +89,7 @@ test('admin plans two patrols on one segment and sees the conflict, the plans an
   const conflict = page.locator(`#plan-conflicts li[data-conflict="${A}/${B}"]`);
   assert.equal(await conflict.count(), 1, await page.textContent('#plan'));
   const text = await conflict.textContent();
-  for (const part of ['Đồn Biên phòng Bản Vược', 'Công an Xã Bản Vược', '04/03/2031 09:00 – 12:00', 'đoạn trùng']) {
+  for (const part of ['Đồn Biên phòng Bản Vược', police, '04/03/2031 09:00 – 12:00', 'đoạn trùng']) {
     assert.ok(text.includes(part), `${part} not in ${text}`);
   }
 
