@@ -15,6 +15,8 @@ export const UNIT_STRINGS = {
     change_reclassify: 'đổi loại hình',
     change_rename: 'đổi tên',
     change_continue: 'tiếp tục',
+    legendInherited: 'Kế thừa: ít nhất một đơn vị trước sắp xếp (trước 01/07/2025) từng được xác định là xã trọng điểm '
+      + 'về an ninh, trật tự; "k/n đơn vị" ở thông tin chi tiết. Đây không phải quyết định mới cho đơn vị hiện nay.',
   },
   en: {
     lineageTitle: 'History of the administrative unit',
@@ -29,5 +31,7 @@ export const UNIT_STRINGS = {
     change_reclassify: 'change of kind',
     change_rename: 'renamed',
     change_continue: 'continued',
+    legendInherited: 'Inherited: at least one of the units it was formed from (before 01/07/2025) was designated; '
+      + '"k of n" is in the unit\'s details. It is not a new decision about the unit of today.',
   },
 };

@@ -59,7 +59,10 @@ export function renderLegend(container, views, onChange) {
       return el('label', { class: 'legend-row' }, box, swatch(view, colour), ' ', label, ' ',
         el('span', { class: 'count' }, `(${formatNumber(count)})`));
     });
-    return el('li', { 'data-legend': view.id }, heading, rows);
+    // A designation read through a merge is not a decision about the new unit: say what it is.
+    const inherited = /_inherited$/.test(property)
+      ? el('p', { class: 'hint', 'data-legend-note': 'inherited' }, t('legendInherited')) : null;
+    return el('li', { 'data-legend': view.id }, heading, rows, inherited);
   });
   replace(container, entries.length ? el('ul', { class: 'legend' }, entries) : '');
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { apiJson, errorsAfterSignIn, launch, openPage, screenshot, signIn } from './support.js';
+import { apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -53,6 +53,22 @@ test('a 2025 commune\'s details list the units it was formed from, two changes b
   assert.ok(merged.every((l) => l.endsWith('01/07/2025 · Nghị quyết 1673/NQ-UBTVQH15, khoản 73')), merged.join('\n'));
   assert.match(await page.locator('#lineage').textContent(), /Các thời kỳ: .*Xã Bắc Hà \(từ 01\/07\/2025\)/);
   await screenshot(page, 'lineage-2025');
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
+
+test('coloured by inherited key security, the legend says what inherited means and counts the units', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#asof=2026-12-02');
+  await page.selectOption('select[data-colour-by="communes"]', 'key_security_inherited');
+  await idle(page);
+  const entry = page.locator('li[data-legend="communes"]');
+  assert.match(await entry.locator('[data-legend-note="inherited"]').textContent(), /^Kế thừa: .*01\/07\/2025.*không phải quyết định mới/);
+  // 43 of the 99 units took in at least one key security commune (tests/api/reorg_layers.rs).
+  const { features } = await apiJson(page, '/api/v1/collections/communes/items?as_of=2026-12-02&limit=1000');
+  const inheriting = features.filter((f) => f.properties.key_security_inherited).length;
+  assert.equal(inheriting, 43);
+  assert.match(await entry.textContent(), new RegExp(`Có \\(${inheriting}\\)`));
   assert.deepEqual(errorsAfterSignIn(seen), []);
   await context.close();
 });
