@@ -15,7 +15,10 @@ import { state } from './state.js';
  * under the new filters).
  */
 export function createFilterPanel(ctx) {
-  let units = { districts: [], communes: [] };
+  // former: no district is valid at the date (after 01/07/2025), so the districts offered are
+  // the former ones of the communes' predecessors (a planner still thinks in them).
+  let units = { districts: [], communes: [], former: false };
+  const inDistrict = (c, code) => (units.former ? (c.former_district_codes || []).includes(code) : c.district_code === code);
   const views = () => ctx.views();
   const refresh = () => ctx.refresh();
 
@@ -80,13 +83,13 @@ export function createFilterPanel(ctx) {
         },
       }, el('option', { value: '' }, t('all')),
       units.districts.map((d) => el('option', { value: d.code, selected: d.code === state.district }, d.name)));
-      const communes = units.communes.filter((c) => !state.district || c.district_code === state.district);
+      const communes = units.communes.filter((c) => !state.district || inDistrict(c, state.district));
       const commune = el('select', {
         id: 'commune',
         onchange: (e) => { state.commune = e.target.value; refresh(); zoomToUnit(); },
       }, el('option', { value: '' }, t('all')),
       communes.map((c) => el('option', { value: c.code, selected: c.code === state.commune }, c.name)));
-      parts.push(el('label', { for: 'district' }, t('district')), district,
+      parts.push(el('label', { for: 'district' }, t(units.former ? 'formerDistrict' : 'district')), district,
         el('label', { for: 'commune' }, t('commune')), commune);
     }
     parts.push(el('button', {
@@ -112,12 +115,25 @@ export function createFilterPanel(ctx) {
       return data.features.map((f) => ({ ...f.properties, feature: f }))
         .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
     };
-    units = { districts: await fetchUnits(districts), communes: await fetchUnits(communes) };
+    units = { districts: await fetchUnits(districts), communes: await fetchUnits(communes), former: false };
+    if (!units.districts.length && units.communes.some((c) => c.former_district_codes?.length)) {
+      const named = new Map();
+      for (const c of units.communes) {
+        (c.former_district_codes || []).forEach((code, i) => named.set(code, c.former_districts?.[i] ?? code));
+      }
+      units.districts = [...named].map(([code, name]) => ({ code, name }))
+        .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+      units.former = true;
+    }
+    state.former = units.former;
   }
 
   function zoomToUnit() {
     const unit = units.communes.find((c) => c.code === state.commune) || units.districts.find((d) => d.code === state.district);
-    if (unit) ctx.map().fitBounds(L.geoJSON(unit.feature).getBounds());
+    // A former district has no shape of its own at the date: the communes it went into.
+    const shapes = unit?.feature ? [unit.feature]
+      : units.communes.filter((c) => unit && inDistrict(c, unit.code)).map((c) => c.feature);
+    if (shapes.length) ctx.map().fitBounds(L.geoJSON({ type: 'FeatureCollection', features: shapes }).getBounds());
   }
 
   function filtersSummary() {
@@ -126,7 +142,7 @@ export function createFilterPanel(ctx) {
     if (state.asOf) parts.push(`${t('asOf')}: ${formatDate(state.asOf)}`);
     const district = units.districts.find((d) => d.code === state.district);
     const commune = units.communes.find((c) => c.code === state.commune);
-    if (district) parts.push(`${t('district')}: ${district.name}`);
+    if (district) parts.push(`${t(units.former ? 'formerDistrict' : 'district')}: ${district.name}`);
     if (commune) parts.push(`${t('commune')}: ${commune.name}`);
     for (const [id, values] of Object.entries(state.cats)) {
       const view = views().find((v) => v.id === id);
@@ -143,6 +159,6 @@ export function createFilterPanel(ctx) {
     loaded: () => units.communes.length > 0,
     summary: filtersSummary,
     /** The codes of the communes of `district` (for the layers' area filter). */
-    communesOf: (district) => units.communes.filter((c) => c.district_code === district).map((c) => c.code),
+    communesOf: (district) => units.communes.filter((c) => inDistrict(c, district)).map((c) => c.code),
   };
 }

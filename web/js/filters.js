@@ -36,7 +36,9 @@ export function paramsFor(coll, queryables, communesOf, { withCategories = true 
   if (coll.datetime && interval()) params.datetime = interval();
   if (state.commune && props.commune_code) {
     params.commune_code = state.commune;
-  } else if (state.district && props.district_code) {
+  } else if (state.district && state.former && props.former_district_codes) {
+    params.former_district_codes = state.district;
+  } else if (state.district && !state.former && props.district_code) {
     params.district_code = state.district;
   } else if (state.district && props.commune_code) {
     const codes = communesOf(state.district);

@@ -4,6 +4,7 @@
 export const UNIT_STRINGS = {
   vi: {
     lineageTitle: 'Lịch sử đơn vị hành chính',
+    formerDistrict: 'Huyện cũ (trước 01/07/2025)',
     lineageVersions: 'Các thời kỳ',
     lineageFrom: 'Hình thành từ',
     lineageInto: 'Trở thành',
@@ -20,6 +21,7 @@ export const UNIT_STRINGS = {
   },
   en: {
     lineageTitle: 'History of the administrative unit',
+    formerDistrict: 'Former district (before 01/07/2025)',
     lineageVersions: 'Versions',
     lineageFrom: 'Formed from',
     lineageInto: 'Became',

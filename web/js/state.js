@@ -6,7 +6,8 @@ export const state = {
   from: '', // 'YYYY-MM' or ''
   to: '',
   asOf: '', // 'YYYY-MM-DD' or '' (today)
-  district: '',
+  district: '', // a district's code, or a former district's when `former`
+  former: false, // no district is valid at the date: `district` names a former one (not in the URL)
   commune: '',
   cats: {}, // layer id -> array of category values shown (absent: all)
   colourBy: {}, // polygon layer id -> property

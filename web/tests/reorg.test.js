@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
+import { apiJson, errorsAfterSignIn, idle, launch, layer, openPage, screenshot, signIn } from './support.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -71,4 +71,30 @@ test('coloured by inherited key security, the legend says what inherited means a
   assert.match(await entry.textContent(), new RegExp(`Có \\(${inheriting}\\)`));
   assert.deepEqual(errorsAfterSignIn(seen), []);
   await context.close();
+});
+
+test('after 01/07/2025 the area filter groups the 99 units by former district; before, by district', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#asof=2026-12-02');
+  assert.equal(await page.textContent('label[for="district"]'), 'Huyện cũ (trước 01/07/2025)');
+  // Huyện Bắc Hà (085): the 2025 units holding any of its communes (NQ 1673 khoản 70–75).
+  const api = await apiJson(page, '/api/v1/collections/communes/items?as_of=2026-12-02&former_district_codes=085&limit=1000');
+  assert.ok(api.features.length >= 4, `${api.features.length} units from Bắc Hà`);
+  await page.selectOption('#district', '085');
+  await idle(page);
+  const offered = (await page.locator('#commune option').allTextContents()).slice(1);
+  assert.deepEqual([...offered].sort(), api.features.map((f) => f.properties.name).sort());
+  assert.equal((await layer(page, 'communes')).drawn, api.features.length);
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+
+  const before = await openPage(browser);
+  await signIn(before.page, 'analyst', '#asof=2020-04-15');
+  assert.equal(await before.page.textContent('label[for="district"]'), 'Huyện, thị xã, thành phố');
+  const districts = (await before.page.locator('#district option').allTextContents()).slice(1);
+  // Old Lào Cai's 9 and old Yên Bái's 9 (in the demo from 01/03/2020).
+  const listed = await apiJson(before.page, '/api/v1/collections/districts/items?as_of=2020-04-15&limit=100');
+  assert.equal(listed.numberMatched, 18);
+  assert.deepEqual([...districts].sort(), listed.features.map((f) => f.properties.name).sort());
+  await before.context.close();
 });
