@@ -158,7 +158,9 @@ export function createCoordination(root, ctx) {
             type: 'button', class: 'link', 'data-segment': p.code, 'aria-expanded': String(opened === p.code),
             title: t('coordHistoryOpen'), onclick: () => openSegment(p.code),
           }, p.name ?? p.code)),
-          el('td', {}, p.post_name ?? t('none')),
+          // The commune responsible on the window's last day (through a merge, the unit it went into).
+          el('td', {}, p.post_name ?? t('none'), p.commune_name
+            ? el('div', { class: 'hint', 'data-commune': p.commune_code }, p.commune_name) : null),
           el('td', { class: 'num', 'data-share': p.share }, formatShare(p.share)),
           el('td', {}, p.last_patrolled ? formatDate(String(p.last_patrolled).slice(0, 10)) : t('coordNever')),
           el('td', { class: 'num' }, p.days_since_patrolled === null || p.days_since_patrolled === undefined ? '—' : formatNumber(p.days_since_patrolled)),

@@ -98,3 +98,21 @@ test('after 01/07/2025 the area filter groups the 99 units by former district; b
   assert.deepEqual([...districts].sort(), listed.features.map((f) => f.properties.name).sort());
   await before.context.close();
 });
+
+test('the coordination panel names the commune responsible for a segment on each side of the change', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#l=');
+  await page.click('#coord-toggle');
+  // BG-02 was recorded against Xã Sán Chải (02812), in Xã Si Ma Cai (02809) from 01/07/2025 (NQ 1673 khoản 80).
+  for (const [from, to, code, name] of [['01/06/2025', '30/06/2025', '02812', 'Xã Sán Chải'], ['01/07/2025', '31/07/2025', '02809', 'Xã Si Ma Cai']]) {
+    await page.fill('#coord-from', from);
+    await page.fill('#coord-to', to);
+    await page.click('#coord-apply');
+    await idle(page);
+    const cell = page.locator('#coord-segments tr[data-code="BG-02"] [data-commune]');
+    await page.waitForFunction((c) => document.querySelector(`#coord-segments tr[data-code="BG-02"] [data-commune="${c}"]`), code);
+    assert.equal(await cell.textContent(), name);
+  }
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
