@@ -141,7 +141,9 @@ export function createPlanning(root, ctx) {
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('coordSegment')), el('th', { scope: 'col' }, t('planPlans')),
         el('th', { scope: 'col' }, t('planShare')))),
       el('tbody', {}, answer.segments.map((s) => el('tr', { 'data-code': s.code, class: s.gap ? 'gap' : null },
-        el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => zoom(s.bbox) }, s.name ?? s.code)),
+        el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => zoom(s.bbox) }, s.name ?? s.code),
+          // The commune responsible on the window's last day (through a merge, the unit it went into).
+          s.commune_name ? el('div', { class: 'hint', 'data-commune': s.commune_code }, s.commune_name) : null),
         el('td', {}, plansOf(s)), el('td', { class: 'num', 'data-share': s.share }, formatShare(s.share))))));
     // How long each gap ahead has waited, by the coordination panel's rule (a patrol counts when it
     // covered at least min_share of the segment), so a neighbour's graze does not make it look walked.

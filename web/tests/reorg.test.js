@@ -116,3 +116,20 @@ test('the coordination panel names the commune responsible for a segment on each
   assert.deepEqual(errorsAfterSignIn(seen), []);
   await context.close();
 });
+
+test('the planning view names the commune responsible for a segment in the weeks shown', async () => {
+  const { context, page, seen } = await openPage(browser);
+  await signIn(page, 'analyst', '#l=');
+  await page.click('#plan-toggle');
+  await page.waitForSelector('#plan-segments tbody tr');
+  // BG-02: Xã Sán Chải (02812) until 30/06/2025, then Xã Si Ma Cai (02809) (NQ 1673 khoản 80).
+  for (const [from, code, name] of [['02/06/2025', '02812', 'Xã Sán Chải'], ['07/07/2025', '02809', 'Xã Si Ma Cai']]) {
+    await page.fill('#plan-from', from);
+    await page.fill('#plan-weeks', '1');
+    await page.click('#plan-apply');
+    await page.waitForFunction((c) => document.querySelector(`#plan-segments tr[data-code="BG-02"] [data-commune="${c}"]`), code);
+    assert.equal(await page.locator('#plan-segments tr[data-code="BG-02"] [data-commune]').textContent(), name);
+  }
+  assert.deepEqual(errorsAfterSignIn(seen), []);
+  await context.close();
+});
