@@ -264,5 +264,11 @@ fn designation_operation(p: crate::auth::Permission) -> Value {
                 "valid_to": { "type": "string", "format": "date", "nullable": true },
                 "note": { "type": "string", "nullable": true } } }),
     );
+    op["responses"]["409"] =
+        exception("a decision of the same kind already holds for the unit over those dates");
+    op["responses"]["422"] = exception(
+        "no unit has the code on valid_from (what the code stands for then is named), the decision outlives its \
+         unit (its closing day is named), an unknown kind (the kinds are listed), or an empty field",
+    );
     op
 }
