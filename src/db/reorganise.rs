@@ -26,16 +26,15 @@ pub async fn stage(conn: &mut PgConnection, successions: &[Succession]) -> Resul
     )
     .execute(&mut *conn)
     .await?;
-    let column = |f: fn(&Succession) -> Option<String>| successions.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
         "insert into boundary_successions
          select * from unnest($1::int8[], $2::int[], $3::text[], $4::text[], $5::text[])",
     )
     .bind(successions.iter().map(|s| s.line.and_then(|l| i64::try_from(l).ok())).collect::<Vec<_>>())
     .bind(successions.iter().map(|s| s.index.and_then(|i| i32::try_from(i).ok())).collect::<Vec<_>>())
-    .bind(column(|s| Some(s.old_code.clone())))
-    .bind(column(|s| Some(s.new_code.clone())))
-    .bind(column(|s| s.basis.clone()))
+    .bind(successions.iter().map(|s| s.old_code.as_str()).collect::<Vec<_>>())
+    .bind(successions.iter().map(|s| s.new_code.as_str()).collect::<Vec<_>>())
+    .bind(successions.iter().map(|s| s.basis.as_deref()).collect::<Vec<_>>())
     .execute(conn)
     .await
     .map(|_| ())

@@ -225,10 +225,10 @@ pub async fn import(
         db::apply(&mut tx, &options.level, options.valid_from, options.threshold_km2, !reorganising).await?;
     if reorganising {
         let after = reorganise::apply(&mut tx, &options.level, options.valid_from).await?;
-        applied["closed"] = after["closed"].clone();
-        applied["changes"] = after["changes"].clone();
-        applied["moved"] = after["moved"].clone();
-        applied["closed_parents"] = after["closed_parents"].clone();
+        // The named predecessors replace the geometry's guess at what closed; the rest is added.
+        for (key, value) in after.as_object().into_iter().flatten() {
+            applied[key] = value.clone();
+        }
     }
     let mut report = json!({ "srid": srid, "level": options.level, "valid_from": options.valid_from,
         "dry_run": options.dry_run, "features": checks, "notes": notes, "applied": applied });

@@ -34,6 +34,13 @@ const dayInput = (id, iso, attrs) => el('input', {
 });
 
 /** A share 0..1 as a Vietnamese percentage, `42,5 %`. */
+/**
+ * The commune responsible for a segment on the window's last day (through a merge, the unit it
+ * went into), under its name in the coordination and planning tables.
+ */
+export const communeNote = (segment) => (segment.commune_name
+  ? el('div', { class: 'hint', 'data-commune': segment.commune_code }, segment.commune_name) : null);
+
 export const formatShare = (share) => (share === null || share === undefined ? t('none')
   : `${formatNumber(Math.round(Number(share) * 1000) / 10)} %`);
 
@@ -158,9 +165,7 @@ export function createCoordination(root, ctx) {
             type: 'button', class: 'link', 'data-segment': p.code, 'aria-expanded': String(opened === p.code),
             title: t('coordHistoryOpen'), onclick: () => openSegment(p.code),
           }, p.name ?? p.code)),
-          // The commune responsible on the window's last day (through a merge, the unit it went into).
-          el('td', {}, p.post_name ?? t('none'), p.commune_name
-            ? el('div', { class: 'hint', 'data-commune': p.commune_code }, p.commune_name) : null),
+          el('td', {}, p.post_name ?? t('none'), communeNote(p)),
           el('td', { class: 'num', 'data-share': p.share }, formatShare(p.share)),
           el('td', {}, p.last_patrolled ? formatDate(String(p.last_patrolled).slice(0, 10)) : t('coordNever')),
           el('td', { class: 'num' }, p.days_since_patrolled === null || p.days_since_patrolled === undefined ? '—' : formatNumber(p.days_since_patrolled)),

@@ -16,7 +16,7 @@ import { get, getCached, post, query } from './api.js';
 import { el, replace } from './dom.js';
 import { withGeoman } from './geoman.js';
 import { formatDate, formatNumber, parseDay, t } from './i18n.js';
-import { formatKm, formatShare } from './coordination.js';
+import { communeNote, formatKm, formatShare } from './coordination.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -142,8 +142,7 @@ export function createPlanning(root, ctx) {
         el('th', { scope: 'col' }, t('planShare')))),
       el('tbody', {}, answer.segments.map((s) => el('tr', { 'data-code': s.code, class: s.gap ? 'gap' : null },
         el('td', {}, el('button', { type: 'button', class: 'link', onclick: () => zoom(s.bbox) }, s.name ?? s.code),
-          // The commune responsible on the window's last day (through a merge, the unit it went into).
-          s.commune_name ? el('div', { class: 'hint', 'data-commune': s.commune_code }, s.commune_name) : null),
+          communeNote(s)),
         el('td', {}, plansOf(s)), el('td', { class: 'num', 'data-share': s.share }, formatShare(s.share))))));
     // How long each gap ahead has waited, by the coordination panel's rule (a patrol counts when it
     // covered at least min_share of the segment), so a neighbour's graze does not make it look walked.
