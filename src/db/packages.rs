@@ -80,3 +80,32 @@ pub async fn outside(
     .fetch_all(pool)
     .await
 }
+
+/// Of the tiles of zoom `z` at columns `xs` and rows `ys` (paired), those whose envelope meets
+/// `area` (EWKB, SRID 4326). A tile's envelope is a longitude/latitude rectangle too (Web
+/// Mercator keeps meridians and parallels straight), so the test is exact in 4326; the one area
+/// is compared with every tile, which PostGIS prepares once for the statement.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, fields(z, tiles = xs.len()), err)]
+pub async fn tiles_meeting(
+    pool: &PgPool,
+    area: &[u8],
+    z: u8,
+    xs: &[i64],
+    ys: &[i64],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "with a as (select ST_GeomFromEWKB($4) as g)
+         select t.x, t.y from a, unnest($2::int8[], $3::int8[]) as t(x, y)
+         where ST_Intersects(ST_Transform(ST_TileEnvelope($1, t.x::int, t.y::int), 4326), a.g)
+         order by t.y, t.x",
+    )
+    .bind(i32::from(z))
+    .bind(xs)
+    .bind(ys)
+    .bind(area)
+    .fetch_all(pool)
+    .await
+}

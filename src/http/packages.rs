@@ -126,9 +126,12 @@ async fn prepare(who: &Principal, state: &AppState, request: &Request) -> Result
         }
     }
     scope.jurisdiction = Some(area.ewkb.clone());
-    let plan = packages::plan(packages::layers_for(&scope), area.bbox, request.minzoom, request.maxzoom)
+    let layers = packages::layers_for(&scope);
+    let plan = packages::plan(pool, layers, &area.ewkb, area.bbox, request.minzoom, request.maxzoom)
+        .await
         .map_err(|e| match e {
             PlanError::Zooms(why) | PlanError::TooBig(why) => ApiError::Unprocessable(why),
+            PlanError::Database(e) => e.into(),
         })?;
     Ok((area, scope, plan))
 }

@@ -15,12 +15,16 @@ use sqlx::PgPool;
 use super::layer::{Layer, ReadScope, Sensitivity};
 use super::params::Filters;
 use super::tiles;
+use crate::db::packages as areas;
 use crate::spatial::{BBox, TileCoord};
 use crate::tilesets::{TilesetError, mbtiles};
 
-/// The most tiles one package may hold: about 2,000 is a commune at zooms 10-16; the bound
-/// keeps one build well inside a request's time.
-pub const MAX_TILES: usize = 5_000;
+/// The most tiles one package may hold. The whole border of the demo (its 10 communes of 2026,
+/// 1,236 km²) is 5,903 tiles at zooms 10-16 (the 24 of 2020 are 4,086), a single commune a few
+/// hundred; a zoom-16 tile is about 0.32 km² at 22.5°N, so 20,000 leaves room for border
+/// communes three times the demo's. The download streams, so the bound is on the build's time
+/// (README gives the measured rate), not on the request's timeout.
+pub const MAX_TILES: usize = 20_000;
 /// The deepest zoom a package may reach (about 0.6 m per pixel at Lào Cai's latitude).
 pub const DEEPEST: u8 = 18;
 /// Tiles built per zoom to estimate a package's size.
@@ -33,6 +37,14 @@ pub enum PlanError {
     Zooms(String),
     /// More tiles than [`MAX_TILES`]; the message gives the count and what to change.
     TooBig(String),
+    /// The database failed finding the tiles.
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for PlanError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Database(e)
+    }
 }
 
 /// What a package holds: its layers and tiles.
@@ -40,7 +52,7 @@ pub enum PlanError {
 pub struct Plan {
     /// The layers, each one MVT layer in every tile.
     pub layers: Vec<&'static Layer>,
-    /// Every tile over the area's box, zoom by zoom.
+    /// Every tile that meets the area, zoom by zoom.
     pub tiles: Vec<TileCoord>,
     /// The zoom range.
     pub zooms: (u8, u8),
@@ -52,30 +64,71 @@ pub fn layers_for(scope: &ReadScope) -> Vec<&'static Layer> {
     super::LAYERS.iter().filter(|l| l.sensitivity != Sensitivity::Analysis && scope.may_read(l)).collect()
 }
 
-/// The plan of a package of `bbox` (west, south, east, north) at zooms `min..=max`.
+/// The plan of a package of `area` (EWKB, SRID 4326; `bbox` its box: west, south, east, north)
+/// at zooms `min..=max`: the tiles that meet the area itself, not its box (a border stretch's
+/// box is mostly other communes, and across the border). Found zoom by zoom from [`START`]
+/// down, each zoom testing only the children of the tiles kept above: a tile that misses the
+/// area has no child that meets it, and one that meets it has at least one, so each zoom holds
+/// at least as many as the one above and the candidates stay within four times the bound.
 ///
 /// # Errors
-/// Zooms out of order or deeper than [`DEEPEST`]; more than [`MAX_TILES`] tiles.
-pub fn plan(layers: Vec<&'static Layer>, bbox: [f64; 4], min: u8, max: u8) -> Result<Plan, PlanError> {
+/// Zooms out of order or deeper than [`DEEPEST`]; more than [`MAX_TILES`] tiles; the
+/// database fails.
+pub async fn plan(
+    pool: &PgPool,
+    layers: Vec<&'static Layer>,
+    area: &[u8],
+    bbox: [f64; 4],
+    min: u8,
+    max: u8,
+) -> Result<Plan, PlanError> {
     if min > max || max > DEEPEST {
         return Err(PlanError::Zooms(format!(
             "minzoom {min} and maxzoom {max}: need minzoom <= maxzoom <= {DEEPEST}"
         )));
     }
-    let area = BBox { min_x: bbox[0], min_y: bbox[1], max_x: bbox[2], max_y: bbox[3], srid: 4326 };
+    let boxed = BBox { min_x: bbox[0], min_y: bbox[1], max_x: bbox[2], max_y: bbox[3], srid: 4326 };
+    let start = min.min(START);
+    let mut level: Vec<TileCoord> =
+        TileCoord::covering(&boxed, start).map_err(|e| PlanError::Zooms(e.0))?.take(4 * MAX_TILES).collect();
     let mut tiles = Vec::new();
-    for z in min..=max {
-        // At most one over the bound is listed, so a huge request costs no more than a big one.
-        let left = MAX_TILES + 1 - tiles.len();
-        tiles.extend(TileCoord::covering(&area, z).map_err(|e| PlanError::Zooms(e.0))?.take(left));
-        if tiles.len() > MAX_TILES {
+    for z in start..=max {
+        if z > start {
+            level = level.iter().flat_map(|t| children(*t)).collect();
+        }
+        let (xs, ys): (Vec<i64>, Vec<i64>) = level.iter().map(|t| (i64::from(t.x), i64::from(t.y))).unzip();
+        // The database hands back the columns and rows it was given, so they fit again.
+        level = areas::tiles_meeting(pool, area, z, &xs, &ys)
+            .await?
+            .into_iter()
+            .filter_map(|(x, y)| Some(TileCoord { z, x: u32::try_from(x).ok()?, y: u32::try_from(y).ok()? }))
+            .collect();
+        if z >= min {
+            tiles.extend_from_slice(&level);
+        }
+        if tiles.len() > MAX_TILES || level.len() > MAX_TILES {
             return Err(PlanError::TooBig(format!(
                 "the package would hold more than {MAX_TILES} tiles (already at zoom {z} of {min}..{max}); \
-                 choose fewer communes or a lower maxzoom"
+                 choose a smaller area or a lower maxzoom"
             )));
         }
     }
     Ok(Plan { layers, tiles, zooms: (min, max) })
+}
+
+/// The zoom the search for a plan's tiles starts from (or the package's first, if lower): the
+/// box of any area of Vietnam covers a few hundred tiles there at most.
+const START: u8 = 8;
+
+/// The four tiles of the next zoom within `t`.
+fn children(t: TileCoord) -> [TileCoord; 4] {
+    let (z, x, y) = (t.z + 1, 2 * t.x, 2 * t.y);
+    [
+        TileCoord { z, x, y },
+        TileCoord { z, x: x + 1, y },
+        TileCoord { z, x, y: y + 1 },
+        TileCoord { z, x: x + 1, y: y + 1 },
+    ]
 }
 
 /// The filters of every layer of a package: read as of `date`.

@@ -25,6 +25,7 @@ mod jurisdiction;
 mod layers;
 mod layout;
 mod offline;
+mod package_areas;
 mod packages;
 mod patrolled;
 mod patrolled_demo;
