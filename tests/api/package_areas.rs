@@ -69,7 +69,11 @@ async fn a_communes_package_holds_only_the_tiles_meeting_it_on_either_side_of_th
             .collect()
     };
     let (_, meeting) = brute_force(&db.pool, &["02752"], "2026-06-01", 12, 14).await;
-    assert!(!tiles.is_empty() && tiles.len() as i64 <= meeting, "{} tiles of {meeting}", tiles.len());
+    assert!(
+        !tiles.is_empty() && i64::try_from(tiles.len()).expect("count") <= meeting,
+        "{} tiles of {meeting}",
+        tiles.len()
+    );
     let (zs, xs, ys): (Vec<i32>, Vec<i32>, Vec<i32>) = tiles
         .iter()
         .map(|&(z, x, row)| (z, x, (1 << z) - 1 - row))
