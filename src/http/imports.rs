@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::extract::{AsOf, Path, Query};
 use super::gate::Principal;
+use super::idempotency::{IdempotencyKey, Next};
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
 use crate::auth::Permission;
@@ -103,13 +104,16 @@ struct TracksQuery {
 /// 201 with the patrol (its recorded span and length, its new `ETag`); with `dry_run=true`, 200
 /// with the tracks it would save as a `FeatureCollection`, writing nothing (the browser's
 /// preview); 400 for a body that is not GPX (the line named); 403 when a track leaves the
-/// jurisdiction; 404; 413; 422 with every bad point.
+/// jurisdiction; 404; 413; 422 with every bad point. An upload with an `Idempotency-Key` that
+/// came before with the same file answers the first answer and stores nothing (the phone's
+/// recorder retries a cut upload this way); a dry run writes nothing and claims no key.
 async fn tracks(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
     Query(q): Query<TracksQuery>,
     headers: HeaderMap,
+    key: IdempotencyKey,
     body: Body,
 ) -> Result<Response> {
     let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -122,8 +126,18 @@ async fn tracks(
         let preview = crate::imports::tracks::preview(&state.pool, id, &bytes, &caller(&who)).await?;
         return Ok((StatusCode::OK, axum::Json(preview)).into_response());
     }
-    let after = crate::imports::tracks::upload(&state.pool, id, &bytes, &caller(&who)).await?;
-    Ok(super::writes::respond(StatusCode::CREATED, &after))
+    let mut tx = state.pool.begin().await?;
+    let key = match key.claim(&mut tx, &who, &bytes).await? {
+        Next::Replay(first) => return Ok(first),
+        Next::Write(key) => key,
+    };
+    let after = crate::imports::tracks::upload_in(&mut tx, &state.pool, id, &bytes, &caller(&who)).await?;
+    let mut response = super::writes::respond(StatusCode::CREATED, &after);
+    if let Some(key) = key {
+        response = key.keep(&mut tx, response).await?;
+    }
+    tx.commit().await?;
+    Ok(response)
 }
 
 /// The query of a boundary import (as the command line's flags).

@@ -3,7 +3,7 @@
 //! `db::patrols`), and its version moves on.
 
 use serde_json::{Value, json};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::points::Caller;
 use super::{ImportError, gpx};
@@ -90,15 +90,33 @@ pub async fn upload(
     bytes: &[u8],
     caller: &Caller,
 ) -> Result<Value, ImportError> {
-    let (segments, lines) = read_checked(pool, bytes, caller).await?;
     let mut tx = pool.begin().await?;
-    let before = open_patrol(&mut tx, patrol_id).await?;
+    let after = upload_in(&mut tx, pool, patrol_id, bytes, caller).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`upload`] inside `conn`'s transaction, which the caller commits: the HTTP route claims the
+/// request's `Idempotency-Key` and keeps its answer in the same one, so a phone's retried
+/// upload never stores the track twice. `pool` only reads the jurisdiction.
+///
+/// # Errors
+/// As [`upload`]; the caller rolls back on `Err`.
+pub async fn upload_in(
+    conn: &mut PgConnection,
+    pool: &PgPool,
+    patrol_id: i64,
+    bytes: &[u8],
+    caller: &Caller,
+) -> Result<Value, ImportError> {
+    let (segments, lines) = read_checked(pool, bytes, caller).await?;
+    let before = open_patrol(conn, patrol_id).await?;
     for (segment, line) in segments.iter().zip(&lines) {
         let times = segment.times.iter().any(Option::is_some).then_some(segment.times.as_slice());
-        tracks::insert(&mut tx, patrol_id, segment.name.as_deref(), &line.to_string(), times).await?;
+        tracks::insert(conn, patrol_id, segment.name.as_deref(), &line.to_string(), times).await?;
     }
-    tracks::touch_patrol(&mut tx, patrol_id, caller.entry.user_id).await?;
-    let (after, _) = patrols::lock(&mut tx, patrol_id)
+    tracks::touch_patrol(conn, patrol_id, caller.entry.user_id).await?;
+    let (after, _) = patrols::lock(conn, patrol_id)
         .await?
         .ok_or_else(|| ImportError::NotFound(format!("patrol {patrol_id}")))?;
     let points: usize = segments.iter().map(|s| s.points.len()).sum();
@@ -106,7 +124,6 @@ pub async fn upload(
         .with_target(format!("patrol:{patrol_id}"))
         .with_change(Some(before), Some(after.clone()))
         .with_details(json!({ "segments": segments.len(), "points": points }));
-    audit::record(&mut *tx, &entry).await?;
-    tx.commit().await?;
+    audit::record(&mut *conn, &entry).await?;
     Ok(after)
 }

@@ -218,3 +218,56 @@ async fn a_dry_run_answers_the_tracks_it_would_save_and_writes_nothing() {
     assert_eq!(missing, StatusCode::NOT_FOUND);
     assert_eq!(fingerprint(&db.pool).await, before, "a dry run writes nothing, not even an audit row");
 }
+
+/// Posts `gpx` to `uri` with `Idempotency-Key: key`: the status, the replay header, the body.
+async fn post_keyed(app: &Router, uri: &str, gpx: &str, key: &str) -> (StatusCode, Option<String>, Value) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, GPX)
+        .header("Idempotency-Key", key)
+        .body(Body::from(gpx.to_owned()))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("the router answers");
+    let replayed =
+        response.headers().get("idempotent-replayed").map(|v| v.to_str().expect("ascii").to_owned());
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, replayed, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_replayed_upload_with_its_idempotency_key_answers_the_first_answer_and_stores_once() {
+    let db = test_db().await;
+    let id = patrol(&db.pool).await;
+    let app = patrol_user(&db.pool).await;
+    let uri = format!("/api/v1/patrols/{id}/tracks");
+    let key = "\"0b7e4c1a-9d2f-4e8b-a6c3-5f1d2e3a4b5c\"";
+    let tracks = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("select count(*) from patrol_tracks where patrol_id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .expect("count")
+    };
+
+    let (first, first_replayed, first_body) = post_keyed(&app, &uri, WITH_GAP, key).await;
+    let before = fingerprint(&db.pool).await;
+    let (again, replayed, again_body) = post_keyed(&app, &uri, WITH_GAP, key).await;
+    let after_replay = fingerprint(&db.pool).await;
+    let other_file = WITH_GAP.replace("Chiều", "Tối");
+    let (mismatch, _, why) = post_keyed(&app, &uri, &other_file, key).await;
+
+    assert_eq!(first, StatusCode::CREATED, "{first_body}");
+    assert_eq!(first_replayed, None);
+    assert_eq!(again, StatusCode::CREATED, "{again_body}");
+    assert_eq!(replayed.as_deref(), Some("true"));
+    assert_eq!(again_body, first_body, "the replay is the first answer");
+    assert_eq!(after_replay, before, "the replay wrote nothing, audit included");
+    assert_eq!(tracks(db.pool.clone()).await, 3, "three segments, stored once");
+    assert_eq!(mismatch, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+    assert!(why["description"].as_str().expect("text").starts_with("Idempotency-Key: "), "{why}");
+    assert_eq!(tracks(db.pool.clone()).await, 3);
+}

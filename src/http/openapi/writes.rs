@@ -233,13 +233,15 @@ fn tracks_operation(p: crate::auth::Permission, what: &str) -> Value {
                 "preview: 200 with the tracks that would be saved (name, points, length_m, \
                  started_at, ended_at), nothing written",
             ),
+            idempotency_key(),
         ],
         ("201", "application/geo+json", "the patrol, its recorded span and length, its new ETag"),
     );
     op["responses"]["200"] = json!({ "description": "dry run: the tracks as a FeatureCollection",
         "content": { "application/geo+json": { "schema": { "type": "object" } } } });
     op["responses"]["413"] = exception("the body is over the limit (named)");
-    op["responses"]["422"] = exception("errors: every bad point or segment");
+    op["responses"]["422"] =
+        exception("errors: every bad point or segment; or an Idempotency-Key already used with another file");
     op["requestBody"] =
         json!({ "required": true, "content": { "application/gpx+xml": { "schema": { "type": "string" } } } });
     op
