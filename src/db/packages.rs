@@ -109,3 +109,16 @@ pub async fn tiles_meeting(
     .fetch_all(pool)
     .await
 }
+
+/// The area `ewkb` (an [`Area`]'s union) as GeoJSON geometry text, 6 decimals (about 0.1 m),
+/// exterior rings counter-clockwise (RFC 7946).
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, err)]
+pub async fn geojson(pool: &PgPool, ewkb: &[u8]) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("select ST_AsGeoJSON(ST_ForcePolygonCCW(ST_GeomFromEWKB($1)), 6)")
+        .bind(ewkb)
+        .fetch_one(pool)
+        .await
+}

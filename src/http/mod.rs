@@ -31,6 +31,7 @@ mod model_sites;
 mod offline;
 mod ogc;
 pub mod openapi;
+mod package_json;
 mod packages;
 mod patrols;
 mod planning;
@@ -87,6 +88,7 @@ pub fn routes() -> Vec<Route> {
         offline::routes(),
         basemap::routes(),
         packages::routes(),
+        package_json::routes(),
     ]
     .into_iter()
     .flatten()

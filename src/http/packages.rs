@@ -42,14 +42,14 @@ pub fn routes() -> Vec<Route> {
 const MAX_COMMUNES: usize = 50;
 
 /// A package request: `communes=code,code&as_of=YYYY-MM-DD&minzoom=10&maxzoom=16`.
-struct Request {
-    codes: Vec<String>,
-    date: NaiveDate,
+pub(super) struct Request {
+    pub(super) codes: Vec<String>,
+    pub(super) date: NaiveDate,
     minzoom: u8,
     maxzoom: u8,
 }
 
-fn parse(pairs: &[(String, String)]) -> Result<Request> {
+pub(super) fn parse(pairs: &[(String, String)]) -> Result<Request> {
     let mut request = Request { codes: Vec::new(), date: today(), minzoom: 10, maxzoom: 16 };
     let zoom = |k: &str, v: &str| {
         v.parse::<u8>().map_err(|_| {
@@ -89,6 +89,25 @@ fn parse(pairs: &[(String, String)]) -> Result<Request> {
 
 /// The area, the caller's scope within it and the plan; refusals as the module says.
 async fn prepare(who: &Principal, state: &AppState, request: &Request) -> Result<(Area, ReadScope, Plan)> {
+    let (area, scope) = area_scope(who, state, request).await?;
+    let layers = packages::layers_for(&scope);
+    let plan =
+        packages::plan(state.read_pool(), layers, &area.ewkb, area.bbox, request.minzoom, request.maxzoom)
+            .await
+            .map_err(|e| match e {
+                PlanError::Zooms(why) | PlanError::TooBig(why) => ApiError::Unprocessable(why),
+                PlanError::Database(e) => e.into(),
+            })?;
+    Ok((area, scope, plan))
+}
+
+/// The area and the caller's scope within it (restricted records within the area), shared by
+/// every form of a package (MBTiles here, JSON in `package_json`); refusals as the module says.
+pub(super) async fn area_scope(
+    who: &Principal,
+    state: &AppState,
+    request: &Request,
+) -> Result<(Area, ReadScope)> {
     let pool = state.read_pool();
     let area = areas::area(pool, &request.codes, request.date).await?.ok_or_else(|| {
         ApiError::Unprocessable(format!(
@@ -126,14 +145,7 @@ async fn prepare(who: &Principal, state: &AppState, request: &Request) -> Result
         }
     }
     scope.jurisdiction = Some(area.ewkb.clone());
-    let layers = packages::layers_for(&scope);
-    let plan = packages::plan(pool, layers, &area.ewkb, area.bbox, request.minzoom, request.maxzoom)
-        .await
-        .map_err(|e| match e {
-            PlanError::Zooms(why) | PlanError::TooBig(why) => ApiError::Unprocessable(why),
-            PlanError::Database(e) => e.into(),
-        })?;
-    Ok((area, scope, plan))
+    Ok((area, scope))
 }
 
 fn summary(request: &Request, area: &Area, plan: &Plan) -> Value {

@@ -21,6 +21,7 @@ pub mod cql2;
 pub mod formats;
 pub mod inputs;
 mod layer;
+pub mod package_json;
 pub mod packages;
 pub mod params;
 pub mod query;

@@ -15,9 +15,9 @@ use super::params::Filters;
 use super::query::{FeatureShape, conditions, feature_select, start, text_expr};
 
 /// A chunk is sent once it holds this many bytes.
-const CHUNK: usize = 64 * 1024;
+pub(super) const CHUNK: usize = 64 * 1024;
 /// Chunks waiting for a slow client; beyond this the database read pauses.
-const QUEUE: usize = 4;
+pub(super) const QUEUE: usize = 4;
 
 /// The export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,7 @@ pub fn export(
 }
 
 /// Sends `buf` when it is full enough (or `force`); fails when the client has gone.
-async fn flush(
+pub(super) async fn flush(
     buf: &mut Vec<u8>,
     tx: &mpsc::Sender<Result<Vec<u8>, io::Error>>,
     force: bool,

@@ -35,6 +35,21 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
             op["responses"]["416"] = exception("the range cannot be served; the description says why");
             Some(op)
         }
+        (Method::GET, "/api/v1/packages/area.json") => {
+            let mut op = operation(
+                "An offline area package for the web map, streamed as one JSON document: the area's outline \
+                 (`area`), its communes, date and box, then `layers`, one GeoJSON FeatureCollection per layer the \
+                 role reads (named by its id; not the analyses) with the features the items route gives at that \
+                 date: restricted records within the communes, other layers within the area's box. Audited as an \
+                 export",
+                p,
+                area_params(),
+                ("200", "application/json", "the package"),
+            );
+            op["responses"]["403"] = exception("a commune lies outside the caller's jurisdiction; named");
+            op["responses"]["422"] = exception("an unknown commune, or too many; the description says which");
+            Some(op)
+        }
         (Method::GET, "/api/v1/packages/estimate" | "/api/v1/packages/area.mbtiles") => {
             let estimate = route.path.ends_with("estimate");
             let zoom = |name: &str, default: u8| {
@@ -44,22 +59,8 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
                     "zoom",
                 )
             };
-            let params = vec![
-                param(
-                    "communes",
-                    "query",
-                    true,
-                    json!({ "type": "string" }),
-                    "commune codes, comma-separated (at most 50)",
-                ),
-                query(
-                    "as_of",
-                    json!({ "type": "string", "format": "date" }),
-                    "the date read as of (default today)",
-                ),
-                zoom("minzoom", 10),
-                zoom("maxzoom", 16),
-            ];
+            let mut params = area_params();
+            params.extend([zoom("minzoom", 10), zoom("maxzoom", 16)]);
             let mut op = if estimate {
                 operation(
                     "An offline area package's communes, layers, tile count and estimated size, nothing built",
@@ -83,4 +84,18 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
         }
         _ => None,
     }
+}
+
+/// The parameters naming a package's area and date, the same for every form of a package.
+fn area_params() -> Vec<Value> {
+    vec![
+        param(
+            "communes",
+            "query",
+            true,
+            json!({ "type": "string" }),
+            "commune codes, comma-separated (at most 50)",
+        ),
+        query("as_of", json!({ "type": "string", "format": "date" }), "the date read as of (default today)"),
+    ]
 }

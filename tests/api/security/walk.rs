@@ -100,6 +100,10 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             (Method::GET, "/api/v1/packages/area.mbtiles"),
             ex("/api/v1/packages/area.mbtiles?communes=02635", None, StatusCode::UNPROCESSABLE_ENTITY, false),
         ),
+        (
+            (Method::GET, "/api/v1/packages/area.json"),
+            ex("/api/v1/packages/area.json?communes=02635", None, StatusCode::UNPROCESSABLE_ENTITY, false),
+        ),
         ((Method::GET, "/metrics"), ex("/metrics", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
