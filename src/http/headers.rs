@@ -22,10 +22,12 @@ use crate::config::{CookieSecurity, basemap_origin};
 /// again (the common floor for HSTS preload lists).
 const HSTS: &str = "max-age=31536000";
 
-/// Everything but geolocation is denied: the map may show where an officer stands, and no other
-/// powerful feature is used, so an injected script cannot ask for the camera or microphone.
+/// Everything but geolocation and the screen wake lock is denied: the map may show where an
+/// officer stands and the patrol track recorder keeps the screen on while it records (a phone
+/// whose screen turns off stops giving positions); no other powerful feature is used, so an
+/// injected script cannot ask for the camera or microphone.
 const PERMISSIONS: &str = "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), \
-     serial=(), bluetooth=(), hid=(), midi=(), display-capture=(), screen-wake-lock=(), \
+     serial=(), bluetooth=(), hid=(), midi=(), display-capture=(), screen-wake-lock=(self), \
      accelerometer=(), gyroscope=(), magnetometer=(), fullscreen=(), publickey-credentials-get=(), \
      browsing-topics=()";
 

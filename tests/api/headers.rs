@@ -51,7 +51,7 @@ fn assert_secure(what: &str, headers: &HeaderMap) {
     assert_eq!(get("x-frame-options"), "DENY", "{what}");
     let permissions = get("permissions-policy");
     let allowed: Vec<&str> = permissions.split(',').map(str::trim).filter(|p| !p.ends_with("=()")).collect();
-    assert_eq!(allowed, ["geolocation=(self)"], "{what}: {permissions}");
+    assert_eq!(allowed, ["geolocation=(self)", "screen-wake-lock=(self)"], "{what}: {permissions}");
     assert!(permissions.contains("camera=()") && permissions.contains("microphone=()"), "{what}");
     assert!(headers.get("strict-transport-security").is_none(), "{what}: HSTS over plain HTTP");
 }

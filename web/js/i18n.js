@@ -3,6 +3,7 @@
 
 import { EDIT_STRINGS } from './i18n-edit.js';
 import { FIELD_STRINGS } from './i18n-field.js';
+import { TRACK_STRINGS } from './i18n-track.js';
 import { UNIT_STRINGS } from './i18n-units.js';
 
 const STRINGS = {
@@ -277,6 +278,7 @@ const STRINGS = {
 };
 
 for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang], FIELD_STRINGS[lang], UNIT_STRINGS[lang]);
+for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], TRACK_STRINGS[lang]);
 
 // Labels of the province report's figures (keys of GET /api/v1/reports/province).
 const REPORT = {

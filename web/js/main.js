@@ -36,6 +36,7 @@ let coordination = null;
 let planning = null;
 let editing = null;
 let gpx = null;
+let track = null;
 const offline = createOffline({
   status: $('#net-status'),
   banner: $('#update-banner'),
@@ -43,6 +44,7 @@ const offline = createOffline({
   formOpen: () => Boolean(document.querySelector('#edit-form, #plan form, dialog[open]')),
   onOnline: async () => {
     await editing?.outbox()?.sync();
+    await track?.sync();
     clearCache();
     if (map) await refresh();
   },
@@ -118,6 +120,11 @@ function startRecording() {
       gpx = createGpxUpload($('#gpx'), { me, map: () => map, refresh });
       return gpx;
     }],
+    ['#track-section', 'upload_tracks', async () => {
+      const { createTrackRecorder } = await import('./track.js');
+      track = createTrackRecorder($('#track'), { map: () => map, refresh, beforeSync: currentUser });
+      return track;
+    }],
   ];
   return Promise.all(modules.filter(([, permission]) => hasPermission(me, permission)).map(async ([section, , load]) => {
     $(section).hidden = false;
@@ -151,6 +158,8 @@ function renderChrome() {
   renderPlanning();
   $('#h-edit').textContent = t('editTitle');
   $('#h-gpx').textContent = t('gpxTitle');
+  $('#h-track').textContent = t('trackTitle');
+  track?.render();
   $('#h-outbox').textContent = t('outboxTitle');
   editing?.outbox()?.render();
   editing?.render();
@@ -376,7 +385,7 @@ function wireHeader() {
   window.matchMedia('print').addEventListener('change', () => map?.invalidateSize());
   $('#signout').addEventListener('click', async () => {
     // Records not yet sent are deleted with the rest: the first press says so, the second does it.
-    const waiting = (await editing?.outbox()?.items())?.length || 0;
+    const waiting = ((await editing?.outbox()?.items())?.length || 0) + (track?.waiting() || 0);
     if (waiting && !$('#signout').dataset.confirm) {
       $('#signout').dataset.confirm = '1';
       document.body.append(el('p', { class: 'error', role: 'alert', id: 'signout-pending' }, tf('signOutPending', { n: waiting })));
@@ -402,6 +411,7 @@ window.antq = {
   planSegments: () => planning?.drawnSegments() ?? 0,
   editing: () => editing,
   offline: () => offline,
+  track: () => track,
 };
 
 wireHeader();

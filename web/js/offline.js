@@ -4,6 +4,7 @@
 
 import { onAnswer, readSoFar } from './api.js';
 import { wipeOutbox } from './outbox.js';
+import { wipeTracks } from './trackstore.js';
 import { el, replace } from './dom.js';
 import { formatDate, t, tf } from './i18n.js';
 
@@ -98,11 +99,12 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
     return ready;
   }
 
-  /** Empties what this device keeps: the kept data and the outbox (at sign-out). */
+  /** Empties what this device keeps: the kept data, the outbox and recorded tracks (at sign-out). */
   async function wipe() {
     localStorage.removeItem(LAST_SYNC);
     if ('caches' in window) await caches.delete(DATA_CACHE);
     await wipeOutbox();
+    await wipeTracks();
   }
 
   // The first requests after the signal returns often still fail (and kept copies answer):

@@ -126,3 +126,20 @@ test('form values compare times as instants and show choices by their label', as
   assert.equal(same({}, '', null), true);
   setLang('vi');
 });
+
+test('track recorder: metres on the mean-radius sphere, GPX segments with times and accuracy, escaped names', async () => {
+  const { metres, segmentsOf, toGpx } = await import('../js/trackstore.js');
+  // One degree of a great circle is R·π/180 with R = 6 371 008.8 m (the IUGG mean radius): 111 195.08 m.
+  assert.equal(Math.round(metres({ lat: 0, lon: 0 }, { lat: 1, lon: 0 }) * 100) / 100, 111195.08);
+  assert.equal(Math.round(metres({ lat: 0, lon: 0 }, { lat: 0, lon: 1 }) * 100) / 100, 111195.08);
+  const fix = (segment, lat, time) => ({ segment, lat, lon: 103.8, time, accuracy: 7.25 });
+  const fixes = [fix(0, 22.5, '2026-12-03T01:00:00.000Z'), fix(0, 22.6, '2026-12-03T01:01:00.000Z'), fix(2, 22.7, '2026-12-03T02:00:00.000Z')];
+  assert.deepEqual(segmentsOf(fixes).map((s) => s.length), [2, 1]);
+  const rec = { patrolCode: 'TT <A&B>', createdAt: '2026-12-03T01:00:00.000Z' };
+  const all = toGpx(rec, fixes);
+  assert.equal((all.match(/<trkseg>/g) || []).length, 2);
+  assert.match(all, /<trk><name>TT &#60;A&#38;B&#62;<\/name>/);
+  assert.match(all, /<trkpt lat="22.5000000" lon="103.8000000"><time>2026-12-03T01:00:00.000Z<\/time><extensions><antq:accuracy>7.3<\/antq:accuracy><\/extensions><\/trkpt>/);
+  // The upload leaves out a segment of one point: the server stores each segment as a line.
+  assert.equal((toGpx(rec, fixes, { minPoints: 2 }).match(/<trkpt /g) || []).length, 2);
+});
