@@ -1,10 +1,10 @@
-//! The area of an offline package: the chosen communes of a date, their union and its box, and
-//! which of them lie outside a jurisdiction.
+//! The area of an offline package: the chosen communes of a date, or a stretch of border
+//! buffered by a width; its union and box, and which of the chosen lie outside a jurisdiction.
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-/// One chosen commune, as of the package's date.
+/// One commune or border segment of a package, as of the package's date.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct Commune {
     /// Its code.
@@ -13,11 +13,14 @@ pub struct Commune {
     pub name: String,
 }
 
-/// The package's area: the communes found, their union (EWKB, SRID 4326) and its box.
+/// The package's area: the communes or segments found, their area (EWKB, SRID 4326) and box.
 #[derive(Debug, Clone)]
 pub struct Area {
-    /// The communes of the date among the codes asked for, by code.
+    /// The communes of the date among the codes asked for, by code; for a stretch of border,
+    /// the communes of the date its area reaches into.
     pub communes: Vec<Commune>,
+    /// The border segments asked for, by code (empty for communes).
+    pub segments: Vec<Commune>,
     /// Their union as EWKB.
     pub ewkb: Vec<u8>,
     /// West, south, east, north.
@@ -52,7 +55,7 @@ pub async fn area(pool: &PgPool, codes: &[String], on: NaiveDate) -> Result<Opti
     .bind(on)
     .fetch_one(pool)
     .await?;
-    Ok(Some(Area { communes, ewkb, bbox: [w, s, e, n] }))
+    Ok(Some(Area { communes, segments: Vec::new(), ewkb, bbox: [w, s, e, n] }))
 }
 
 /// The codes among `codes` (communes at `on`) that do not lie in `jurisdiction` (EWKB): a
@@ -108,6 +111,99 @@ pub async fn tiles_meeting(
     .bind(area)
     .fetch_all(pool)
     .await
+}
+
+/// The area of the border segments `codes`: their lines buffered by `width` metres (in UTM 48N,
+/// as the coverage analyses measure), clipped to the provinces of `on` the buffer meets, since
+/// the far side of the border is no one's to patrol and would only add tiles. `None` when no
+/// code is a segment.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip(pool), err)]
+pub async fn segment_area(
+    pool: &PgPool,
+    codes: &[String],
+    width: f64,
+    on: NaiveDate,
+) -> Result<Option<Area>, sqlx::Error> {
+    let segments: Vec<Commune> =
+        sqlx::query_as("select code, name from border_segments where code = any($1) order by code")
+            .bind(codes)
+            .fetch_all(pool)
+            .await?;
+    if segments.is_empty() {
+        return Ok(None);
+    }
+    let (ewkb, w, s, e, n): (Vec<u8>, f64, f64, f64, f64) = sqlx::query_as(
+        "with b as (
+             select ST_Transform(ST_Buffer(ST_Transform(ST_Union(geom), 32648), $2), 4326) as g
+             from border_segments where code = any($1)
+         ),
+         p as (
+             select ST_Union(u.geom) as g from admin_units u, b
+             where u.level = 'province' and u.validity @> $3::date and ST_Intersects(u.geom, b.g)
+         ),
+         a as (
+             select ST_Multi(ST_CollectionExtract(
+                        case when p.g is null then b.g else ST_Intersection(b.g, p.g) end, 3)) as g
+             from b, p
+         )
+         select ST_AsEWKB(g), ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g) from a",
+    )
+    .bind(codes)
+    .bind(width)
+    .bind(on)
+    .fetch_one(pool)
+    .await?;
+    let communes: Vec<Commune> = sqlx::query_as(
+        "select code, name from admin_units
+         where level = 'commune' and validity @> $2::date
+           and ST_Intersects(geom, ST_GeomFromEWKB($1))
+           and ST_Relate(geom, ST_GeomFromEWKB($1), 'T********')
+         order by code",
+    )
+    .bind(&ewkb)
+    .bind(on)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(Area { communes, segments, ewkb, bbox: [w, s, e, n] }))
+}
+
+/// The segments among `codes` that do not meet `jurisdiction` (EWKB), as the coverage routes
+/// judge a segment (`db/coverage.rs`).
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip(pool, jurisdiction), err)]
+pub async fn segments_outside(
+    pool: &PgPool,
+    codes: &[String],
+    jurisdiction: &[u8],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select code from border_segments
+         where code = any($1) and not ST_Intersects(geom, ST_GeomFromEWKB($2))
+         order by code",
+    )
+    .bind(codes)
+    .bind(jurisdiction)
+    .fetch_all(pool)
+    .await
+}
+
+/// The part of `area` within `jurisdiction` (both EWKB): where a stretch of border's buffer
+/// reaches past a bound caller's units, its restricted records stop at them.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, err)]
+pub async fn within(pool: &PgPool, area: &[u8], jurisdiction: &[u8]) -> Result<Vec<u8>, sqlx::Error> {
+    sqlx::query_scalar("select ST_AsEWKB(ST_Intersection(ST_GeomFromEWKB($1), ST_GeomFromEWKB($2)))")
+        .bind(area)
+        .bind(jurisdiction)
+        .fetch_one(pool)
+        .await
 }
 
 /// The area `ewkb` (an [`Area`]'s union) as GeoJSON geometry text, 6 decimals (about 0.1 m),

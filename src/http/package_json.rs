@@ -78,7 +78,7 @@ async fn area_json(State(state): State<AppState>, who: Principal, Params(pairs):
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    let name = format!("antq_{}_{}.json", request.codes.join("-"), request.date.format("%Y%m%d"));
+    let name = format!("antq_{}_{}.json", request.codes().join("-"), request.date.format("%Y%m%d"));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

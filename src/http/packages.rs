@@ -1,14 +1,16 @@
-//! Offline area packages (issue 18, item 2): a user chooses communes, a date and a zoom range;
+//! Offline area packages (issue 18, item 2): a user chooses communes, or a stretch of border
+//! (segments buffered by a width, clipped to the province), a date and a zoom range;
 //! `…/estimate` says how many tiles and about how many bytes, `…/area.mbtiles` builds them into
 //! one MBTiles file (the layers the caller's role may read, as vector tiles) and streams it. Any
 //! signed-in role may ask: what is in the package is what its role reads anyway, so a patrol
 //! gets the border and its patrols, a viewer the public and internal layers.
 //!
-//! Jurisdiction: an editor or patrol user asking for a commune outside its jurisdiction gets
-//! 403 naming it (refused, not clipped: a package silently missing a commune would be trusted
-//! in the field). Restricted records are then read within the chosen communes only, for every
-//! role; boundaries and the border are drawn around them for context. A download is audited as
-//! an export.
+//! Jurisdiction: an editor or patrol user asking for a commune or segment outside its
+//! jurisdiction gets 403 naming it (refused, not clipped: a package silently missing a commune
+//! would be trusted in the field). Restricted records are then read within the chosen area only,
+//! for every role (and within the caller's units where a segment's buffer reaches past them);
+//! boundaries and the border are drawn around them for context. A download is audited as an
+//! export.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -38,19 +40,66 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The most communes one package may name.
-const MAX_COMMUNES: usize = 50;
+/// The most communes or segments one package may name.
+const MAX_CODES: usize = 50;
+/// The default width of a stretch of border's area, metres on either side of the line: a
+/// patrol's day on foot either side of the border, and the border posts' usual watch.
+const DEFAULT_WIDTH: f64 = 2_000.0;
+/// The widths a stretch of border may have, metres.
+const WIDTHS: std::ops::RangeInclusive<f64> = 100.0..=10_000.0;
 
-/// A package request: `communes=code,code&as_of=YYYY-MM-DD&minzoom=10&maxzoom=16`.
+/// What a package covers.
+pub(super) enum Choice {
+    /// These communes (codes), as of the package's date.
+    Communes(Vec<String>),
+    /// These border segments (codes), buffered by `width` metres.
+    Segments {
+        /// The segments' codes.
+        codes: Vec<String>,
+        /// Metres on either side.
+        width: f64,
+    },
+}
+
+/// A package request: `communes=code,code` or `segments=code,code&width=2000`, then
+/// `as_of=YYYY-MM-DD&minzoom=10&maxzoom=16`. The one parser of every package route.
 pub(super) struct Request {
-    pub(super) codes: Vec<String>,
+    /// The area chosen.
+    pub(super) choice: Choice,
+    /// The date read as of.
     pub(super) date: NaiveDate,
     minzoom: u8,
     maxzoom: u8,
 }
 
+impl Request {
+    /// The codes chosen, communes or segments.
+    pub(super) fn codes(&self) -> &[String] {
+        match &self.choice {
+            Choice::Communes(codes) | Choice::Segments { codes, .. } => codes,
+        }
+    }
+}
+
+/// A list of codes of `what` (`communes`, `segments`): comma-separated, each checked by `ok`.
+fn codes(name: &str, v: &str, ok: fn(&str) -> bool, what: &str) -> Result<Vec<String>> {
+    let codes: Vec<String> = v.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
+    if let Some(bad) = codes.iter().find(|c| c.len() > 20 || !ok(c)) {
+        return Err(ApiError::BadRequest(format!("{name}: '{bad}' is not {what}")));
+    }
+    if codes.is_empty() {
+        return Err(ApiError::BadRequest(format!("{name}: {what}s separated by commas")));
+    }
+    if codes.len() > MAX_CODES {
+        return Err(ApiError::Unprocessable(format!("{name}: at most {MAX_CODES} per package")));
+    }
+    Ok(codes)
+}
+
+/// Parses a package request; every refusal names its parameter.
 pub(super) fn parse(pairs: &[(String, String)]) -> Result<Request> {
-    let mut request = Request { codes: Vec::new(), date: today(), minzoom: 10, maxzoom: 16 };
+    let (mut communes, mut segments, mut width) = (None, None, None);
+    let (mut date, mut minzoom, mut maxzoom) = (today(), 10, 16);
     let zoom = |k: &str, v: &str| {
         v.parse::<u8>().map_err(|_| {
             ApiError::BadRequest(format!("{k}: '{v}' is not a zoom (0..={})", packages::DEEPEST))
@@ -59,35 +108,105 @@ pub(super) fn parse(pairs: &[(String, String)]) -> Result<Request> {
     for (k, v) in pairs {
         match k.as_str() {
             "communes" => {
-                request.codes = v.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
-                if let Some(bad) =
-                    request.codes.iter().find(|c| c.len() > 10 || !c.chars().all(|ch| ch.is_ascii_digit()))
-                {
-                    return Err(ApiError::BadRequest(format!(
-                        "communes: '{bad}' is not a commune code (digits)"
-                    )));
-                }
+                let digits = |c: &str| c.len() <= 10 && c.chars().all(|ch| ch.is_ascii_digit());
+                communes = Some(codes(k, v, digits, "a commune code (digits)")?);
+            }
+            "segments" => {
+                let code = |c: &str| c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+                segments = Some(codes(k, v, code, "a border segment code (as BG-01)")?);
+            }
+            "width" => {
+                width = Some(v.parse::<f64>().ok().filter(|w| WIDTHS.contains(w)).ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "width: '{v}' is not metres from {} to {}",
+                        WIDTHS.start(),
+                        WIDTHS.end()
+                    ))
+                })?);
             }
             "as_of" => {
-                request.date = parse_date(v).ok_or_else(|| {
+                date = parse_date(v).ok_or_else(|| {
                     ApiError::BadRequest(format!("as_of: '{v}' is not a date (YYYY-MM-DD)"))
                 })?;
             }
-            "minzoom" => request.minzoom = zoom(k, v)?,
-            "maxzoom" => request.maxzoom = zoom(k, v)?,
+            "minzoom" => minzoom = zoom(k, v)?,
+            "maxzoom" => maxzoom = zoom(k, v)?,
             other => return Err(ApiError::BadRequest(format!("unknown parameter '{other}'"))),
         }
     }
-    if request.codes.is_empty() {
-        return Err(ApiError::BadRequest("communes: required, commune codes separated by commas".into()));
-    }
-    if request.codes.len() > MAX_COMMUNES {
-        return Err(ApiError::Unprocessable(format!("communes: at most {MAX_COMMUNES} per package")));
-    }
-    Ok(request)
+    let choice = match (communes, segments) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest("communes or segments: one of them, not both".into()));
+        }
+        (None, None) => {
+            return Err(ApiError::BadRequest(
+                "communes: required (commune codes separated by commas), or segments (border segment codes)"
+                    .into(),
+            ));
+        }
+        (Some(_), None) if width.is_some() => {
+            return Err(ApiError::BadRequest("width: only with segments".into()));
+        }
+        (Some(codes), None) => Choice::Communes(codes),
+        (None, Some(codes)) => Choice::Segments { codes, width: width.unwrap_or(DEFAULT_WIDTH) },
+    };
+    Ok(Request { choice, date, minzoom, maxzoom })
 }
 
-/// The area, the caller's scope within it and the plan; refusals as the module says.
+/// The area and the caller's scope within it (restricted records within the area), shared by
+/// every form of a package; refusals as the module says.
+pub(super) async fn area_scope(
+    who: &Principal,
+    state: &AppState,
+    request: &Request,
+) -> Result<(Area, ReadScope)> {
+    let pool = state.read_pool();
+    let (date, codes) = (request.date, request.codes());
+    let (area, name, what) = match &request.choice {
+        Choice::Communes(codes) => (areas::area(pool, codes, date).await?, "communes", "commune"),
+        Choice::Segments { codes, width } => {
+            (areas::segment_area(pool, codes, *width, date).await?, "segments", "border segment")
+        }
+    };
+    let Some(area) = area else {
+        return Err(ApiError::Unprocessable(format!(
+            "{name}: none of {} is a {what} on {date}",
+            codes.join(", ")
+        )));
+    };
+    let found = if area.segments.is_empty() { &area.communes } else { &area.segments };
+    let missing: Vec<&str> =
+        codes.iter().filter(|c| !found.iter().any(|u| &u.code == *c)).map(String::as_str).collect();
+    if !missing.is_empty() {
+        return Err(ApiError::Unprocessable(format!("{name}: no {what} {} on {date}", missing.join(", "))));
+    }
+    // The jurisdiction as of the package's date, as every read of that date sees it.
+    let restricted = crate::layers::LAYERS.iter().find(|l| l.sensitivity == Sensitivity::Restricted);
+    let mut scope = scope(who, state, restricted, date).await?;
+    let mut records = area.ewkb.clone();
+    if who.is_bound()
+        && let Some(jurisdiction) = &scope.jurisdiction
+    {
+        let outside = match &request.choice {
+            Choice::Communes(_) => areas::outside(pool, codes, date, jurisdiction).await?,
+            Choice::Segments { .. } => areas::segments_outside(pool, codes, jurisdiction).await?,
+        };
+        if !outside.is_empty() {
+            return Err(ApiError::Forbidden(format!(
+                "{name} outside your jurisdiction on {date}: {}",
+                outside.join(", ")
+            )));
+        }
+        // A segment's buffer may reach past the caller's units: its records stop there.
+        if matches!(request.choice, Choice::Segments { .. }) {
+            records = areas::within(pool, &area.ewkb, jurisdiction).await?;
+        }
+    }
+    scope.jurisdiction = Some(records);
+    Ok((area, scope))
+}
+
+/// The area, the caller's scope within it and the plan.
 async fn prepare(who: &Principal, state: &AppState, request: &Request) -> Result<(Area, ReadScope, Plan)> {
     let (area, scope) = area_scope(who, state, request).await?;
     let layers = packages::layers_for(&scope);
@@ -101,55 +220,8 @@ async fn prepare(who: &Principal, state: &AppState, request: &Request) -> Result
     Ok((area, scope, plan))
 }
 
-/// The area and the caller's scope within it (restricted records within the area), shared by
-/// every form of a package (MBTiles here, JSON in `package_json`); refusals as the module says.
-pub(super) async fn area_scope(
-    who: &Principal,
-    state: &AppState,
-    request: &Request,
-) -> Result<(Area, ReadScope)> {
-    let pool = state.read_pool();
-    let area = areas::area(pool, &request.codes, request.date).await?.ok_or_else(|| {
-        ApiError::Unprocessable(format!(
-            "communes: none of {} is a commune on {}",
-            request.codes.join(", "),
-            request.date
-        ))
-    })?;
-    let missing: Vec<&str> = request
-        .codes
-        .iter()
-        .filter(|c| !area.communes.iter().any(|u| &u.code == *c))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        return Err(ApiError::Unprocessable(format!(
-            "communes: no commune {} on {}",
-            missing.join(", "),
-            request.date
-        )));
-    }
-    // The jurisdiction as of the package's date, as every read of that date sees it.
-    let restricted = crate::layers::LAYERS.iter().find(|l| l.sensitivity == Sensitivity::Restricted);
-    let mut scope = scope(who, state, restricted, request.date).await?;
-    if who.is_bound()
-        && let Some(jurisdiction) = &scope.jurisdiction
-    {
-        let outside = areas::outside(pool, &request.codes, request.date, jurisdiction).await?;
-        if !outside.is_empty() {
-            return Err(ApiError::Forbidden(format!(
-                "communes outside your jurisdiction on {}: {}",
-                request.date,
-                outside.join(", ")
-            )));
-        }
-    }
-    scope.jurisdiction = Some(area.ewkb.clone());
-    Ok((area, scope))
-}
-
 fn summary(request: &Request, area: &Area, plan: &Plan) -> Value {
-    json!({
+    let mut out = json!({
         "communes": area.communes,
         "as_of": request.date,
         "minzoom": plan.zooms.0,
@@ -158,7 +230,12 @@ fn summary(request: &Request, area: &Area, plan: &Plan) -> Value {
         "max_tiles": packages::MAX_TILES,
         "bbox": area.bbox,
         "layers": plan.layers.iter().map(|l| l.id).collect::<Vec<_>>(),
-    })
+    });
+    if let Choice::Segments { width, .. } = request.choice {
+        out["segments"] = json!(area.segments);
+        out["width"] = json!(width);
+    }
+    out
 }
 
 /// `GET /api/v1/packages/estimate`: the package's communes, layers, tiles and estimated bytes,
@@ -186,12 +263,13 @@ async fn mbtiles(State(state): State<AppState>, who: Principal, Params(pairs): P
     let (area, scope, plan) = prepare(&who, &state, &request).await?;
     let name = format!(
         "antq_{}_{}_z{}-{}",
-        request.codes.join("-"),
+        request.codes().join("-"),
         request.date.format("%Y%m%d"),
         plan.zooms.0,
         plan.zooms.1
     );
-    let names: Vec<&str> = area.communes.iter().map(|c| c.name.as_str()).collect();
+    let chosen = if area.segments.is_empty() { &area.communes } else { &area.segments };
+    let names: Vec<&str> = chosen.iter().map(|c| c.name.as_str()).collect();
     let description = format!("ANTQ Atlas: {} ({})", names.join(", "), request.date);
     let metadata = packages::metadata(&plan, &name, &description, area.bbox);
     let file =

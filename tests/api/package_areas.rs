@@ -96,3 +96,31 @@ async fn a_communes_package_holds_only_the_tiles_meeting_it_on_either_side_of_th
     .expect("outside");
     assert_eq!(outside, 0, "every stored tile meets Xã Pha Long of 2026");
 }
+
+#[tokio::test]
+async fn a_stretch_of_border_reaches_the_communes_of_its_date_and_the_jurisdiction_of_that_date() {
+    let db = loaded_db().await;
+    let analyst = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    // BG-06 runs along Xã Pha Long; 2 km in, it reaches Tả Ngải Chồ and Dìn Chin of 2020, which
+    // NQ 1673 khoản 76 merged into Pha Long from 1/7/2025.
+    for (on, expected) in [("2020-06-01", &["02752", "02755", "02764"][..]), ("2026-06-01", &["02752"][..])] {
+        let (status, body) =
+            get_json(&analyst, &format!("/api/v1/packages/estimate?segments=BG-06&as_of={on}")).await;
+        assert_eq!(status, StatusCode::OK, "{on}: {body}");
+        let communes: Vec<&str> = body["communes"]
+            .as_array()
+            .expect("communes")
+            .iter()
+            .filter_map(|c| c["code"].as_str())
+            .collect();
+        assert_eq!(communes, expected, "{on}");
+    }
+    // A patrol user of Dìn Chin: BG-06 does not touch it in 2020; from 1/7/2025 the jurisdiction
+    // is Dìn Chin's successor, Pha Long, which BG-06 runs along.
+    let patrol = as_user(app(db.pool.clone()), &token(&db.pool, Role::Patrol, &["02764"]).await);
+    let (status, body) = get_json(&patrol, "/api/v1/packages/estimate?segments=BG-06&as_of=2020-06-01").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["description"].as_str().is_some_and(|d| d.contains("BG-06")), "{body}");
+    let (status, body) = get_json(&patrol, "/api/v1/packages/estimate?segments=BG-06&as_of=2026-06-01").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

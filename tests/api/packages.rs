@@ -32,6 +32,23 @@ fn ogrinfo(path: &std::path::Path) -> Vec<(String, u64)> {
     layers
 }
 
+/// The distinct `code`s of `layer` in the package `path`, as `ogrinfo` lists its features: a
+/// point near a tile's edge is in the neighbour's buffer too, so counting features may count
+/// it twice.
+fn codes(path: &std::path::Path, layer: &str) -> std::collections::BTreeSet<String> {
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-q", "-geom=NO", "-where", "1=1"])
+        .arg(path)
+        .arg(layer)
+        .output()
+        .expect("ogrinfo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("code (String) = ").map(str::to_owned))
+        .collect()
+}
+
 #[tokio::test]
 async fn an_analysts_package_opens_in_ogrinfo_with_each_layer_and_the_communes_key_points_only() {
     let db = test_db().await;
@@ -141,4 +158,78 @@ async fn a_commune_outside_the_jurisdiction_is_refused_by_name_and_bad_requests_
     let anonymous = app(db.pool.clone());
     let (status, _) = get_json(&anonymous, "/api/v1/packages/estimate?communes=02635").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Key points of `seed_small` within 2,500 m of BS-1 (distances in UTM 48N: the nearest left out
+/// is 2,974 m away, the farthest kept 2,273 m): five in each commune.
+const NEAR_BS1: usize = 10;
+
+#[tokio::test]
+async fn a_stretch_of_border_holds_the_records_within_its_width_and_a_bound_caller_gets_its_own_part() {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    // A second segment, inside 02644 only.
+    sqlx::query(
+        "insert into border_segments (code, name, geom)
+         values ('BS-2', 'Đoạn Cốc Lếu', ST_GeomFromText('LINESTRING(104.05 22.45,104.09 22.46)', 4326))",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("segment");
+    let analyst = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    let (status, body) =
+        get_json(&analyst, "/api/v1/packages/estimate?segments=BS-1&width=2500&maxzoom=13").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["segments"][0]["code"], "BS-1", "{body}");
+    assert_eq!(body["width"], 2500.0, "{body}");
+    let communes: Vec<&str> =
+        body["communes"].as_array().expect("communes").iter().filter_map(|c| c["code"].as_str()).collect();
+    assert_eq!(communes, ["02635", "02644"], "the communes the stretch reaches into");
+
+    let package = |who: &axum::Router, query: &'static str| {
+        let who = who.clone();
+        async move {
+            let (status, _, body) =
+                get_raw(&who, &format!("/api/v1/packages/area.mbtiles?{query}&maxzoom=13"), &[]).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {}", String::from_utf8_lossy(&body));
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("p.mbtiles");
+            std::fs::write(&path, &body).expect("write");
+            codes(&path, "key_points")
+        }
+    };
+    let near = package(&analyst, "segments=BS-1&width=2500").await;
+    assert_eq!(near.len(), NEAR_BS1, "{near:?}");
+
+    // An editor of 02635: BS-1 meets its commune, so it may; its records stop at 02635.
+    let editor = as_user(app(db.pool.clone()), &token(&db.pool, Role::Editor, &["02635"]).await);
+    let own = package(&editor, "segments=BS-1&width=2500").await;
+    assert_eq!(own.len(), NEAR_BS1 / 2, "{own:?}");
+    assert!(own.is_subset(&near));
+    for route in ["estimate", "area.mbtiles"] {
+        let (status, body) = get_json(&editor, &format!("/api/v1/packages/{route}?segments=BS-1,BS-2")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{route}: {body}");
+        let why = body["description"].as_str().unwrap_or_default();
+        assert!(
+            why.contains("segments outside your jurisdiction")
+                && why.contains("BS-2")
+                && !why.contains("BS-1"),
+            "{why}"
+        );
+    }
+
+    for (query, status, says) in [
+        ("communes=02635&segments=BS-1", StatusCode::BAD_REQUEST, "communes or segments: one of them"),
+        ("segments=BS-1&width=50", StatusCode::BAD_REQUEST, "width: '50'"),
+        ("segments=BS-1&width=NaN", StatusCode::BAD_REQUEST, "width: 'NaN'"),
+        ("communes=02635&width=1000", StatusCode::BAD_REQUEST, "width: only with segments"),
+        ("segments=BS-1;x", StatusCode::BAD_REQUEST, "segments: 'BS-1;x'"),
+        ("segments=", StatusCode::BAD_REQUEST, "segments:"),
+        ("segments=BS-1,BS-9", StatusCode::UNPROCESSABLE_ENTITY, "no border segment BS-9"),
+        ("segments=BS-8,BS-9", StatusCode::UNPROCESSABLE_ENTITY, "none of BS-8, BS-9"),
+    ] {
+        let (got, body) = get_json(&analyst, &format!("/api/v1/packages/estimate?{query}")).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert!(body["description"].as_str().is_some_and(|d| d.contains(says)), "{query}: {body}");
+    }
 }

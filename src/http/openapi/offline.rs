@@ -46,8 +46,10 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
                 area_params(),
                 ("200", "application/json", "the package"),
             );
-            op["responses"]["403"] = exception("a commune lies outside the caller's jurisdiction; named");
-            op["responses"]["422"] = exception("an unknown commune, or too many; the description says which");
+            op["responses"]["403"] =
+                exception("a commune or segment lies outside the caller's jurisdiction; named");
+            op["responses"]["422"] =
+                exception("an unknown commune or segment, or too many; the description says which");
             Some(op)
         }
         (Method::GET, "/api/v1/packages/estimate" | "/api/v1/packages/area.mbtiles") => {
@@ -76,9 +78,11 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
                     ("200", "application/vnd.sqlite3", "the MBTiles file"),
                 )
             };
-            op["responses"]["403"] = exception("a commune lies outside the caller's jurisdiction; named");
+            op["responses"]["403"] =
+                exception("a commune or segment lies outside the caller's jurisdiction; named");
             op["responses"]["422"] = exception(
-                "an unknown commune, zooms out of order, or too many tiles; the description says which",
+                "an unknown commune or segment, too many of them, zooms out of order, or too many tiles; \
+                 the description says which",
             );
             Some(op)
         }
@@ -89,12 +93,20 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
 /// The parameters naming a package's area and date, the same for every form of a package.
 fn area_params() -> Vec<Value> {
     vec![
-        param(
+        query(
             "communes",
-            "query",
-            true,
             json!({ "type": "string" }),
-            "commune codes, comma-separated (at most 50)",
+            "commune codes, comma-separated (at most 50); this or segments",
+        ),
+        query(
+            "segments",
+            json!({ "type": "string" }),
+            "border segment codes (as BG-01), comma-separated (at most 50); this or communes",
+        ),
+        query(
+            "width",
+            json!({ "type": "number", "minimum": 100, "maximum": 10000, "default": 2000 }),
+            "with segments: metres either side of the line (clipped to the province)",
         ),
         query("as_of", json!({ "type": "string", "format": "date" }), "the date read as of (default today)"),
     ]

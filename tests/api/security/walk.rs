@@ -91,14 +91,15 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             ex("/basemap/10/810/454", None, StatusCode::NOT_FOUND, false),
         ),
         ((Method::GET, "/basemap.pmtiles"), ex("/basemap.pmtiles", None, StatusCode::NOT_FOUND, false)),
-        // The walk's fixtures have provinces only: any commune is unknown (tests/api/packages.rs).
+        // The walk's fixtures have provinces only: any commune or segment is unknown
+        // (tests/api/packages.rs).
         (
             (Method::GET, "/api/v1/packages/estimate"),
             ex("/api/v1/packages/estimate?communes=02635", None, StatusCode::UNPROCESSABLE_ENTITY, false),
         ),
         (
             (Method::GET, "/api/v1/packages/area.mbtiles"),
-            ex("/api/v1/packages/area.mbtiles?communes=02635", None, StatusCode::UNPROCESSABLE_ENTITY, false),
+            ex("/api/v1/packages/area.mbtiles?segments=BG-01", None, StatusCode::UNPROCESSABLE_ENTITY, false),
         ),
         (
             (Method::GET, "/api/v1/packages/area.json"),
