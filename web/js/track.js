@@ -30,6 +30,7 @@ const GPX = 'application/gpx+xml';
 // After a failed send with the network said to be on, try again this often, this many times.
 const RETRY_MS = 5000;
 const RETRIES = 12;
+const STALE_MS = 60_000;
 
 const clock = (ms) => {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -192,7 +193,13 @@ export function createTrackRecorder(container, ctx) {
       // The same position handed over again (a watch restarted, a cached fix): nothing new.
       return;
     } else {
-      const fix = { segment: rec.segment, lat, lon, time: new Date(position.timestamp || Date.now()).toISOString(), accuracy };
+      // A fix taken before this stretch began (a browser handing over the one it had, as Chromium's
+      // emulation does even with maximumAge 0) is where the phone stood then: stale by more than
+      // STALE_MS it is ignored, otherwise it is timed at the stretch's start, so times never go back.
+      const from = Date.parse(rec.spans[rec.spans.length - 1].from);
+      const taken = position.timestamp || Date.now();
+      if (taken < from - STALE_MS) return;
+      const fix = { segment: rec.segment, lat, lon, time: new Date(Math.max(taken, from)).toISOString(), accuracy };
       if (rec.last) rec.distance += metres(rec.last, fix);
       rec.last = { lat, lon };
       rec.lastFixAt = fix.time;
