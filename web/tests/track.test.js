@@ -178,3 +178,57 @@ test('a track recorded from emulated positions, offline in part and reloaded, ar
   assert.equal(gone.status, 200);
   await admin.context.close();
 });
+
+test('a track the server refuses stays on the phone with its reason in Vietnamese; signing out deletes it', async () => {
+  const admin = await openPage(browser);
+  await signIn(admin.page, 'admin', '#l=');
+  const { features: [border] } = await apiJson(admin.page, '/api/v1/collections/border_segments/items?code=BG-16&limit=1');
+  const { features: [far] } = await apiJson(admin.page, '/api/v1/collections/border_segments/items?code=BG-01&limit=1');
+  const hour = 3600_000;
+  // Planned in Bát Xát (so the patrol user is offered it), walked in Si Ma Cai, outside their area.
+  const patrol = await write(admin.page, 'POST', '/api/v1/patrols', {
+    code: `TT-OUT-${RUN}`, kind: 'border', units: ['Đồn Biên phòng Bản Vược'],
+    planned_start: new Date(Date.now() - hour).toISOString(), planned_end: new Date(Date.now() + hour).toISOString(),
+    geometry: { type: 'LineString', coordinates: alongTheBorder(border.geometry.coordinates) },
+  });
+  assert.equal(patrol.status, 201, JSON.stringify(patrol.body));
+  const id = patrol.body.id;
+
+  const { context, page } = await openPage(browser);
+  await context.grantPermissions(['geolocation'], { origin: BASE });
+  const [a, b] = far.geometry.coordinates;
+  await context.setGeolocation(at(a));
+  await signIn(page, 'patrol', '#l=');
+  await page.waitForSelector('#track-patrol');
+  await page.selectOption('#track-patrol', String(id));
+  await page.click('#track-start');
+  await waitKept(page, 1);
+  await context.setGeolocation(at(b));
+  await waitKept(page, 2);
+  await page.evaluate(() => window.antq.track().written());
+  await page.click('#track-end');
+
+  const item = page.locator('#track-outbox li[data-state="refused"]');
+  await item.waitFor({ timeout: 20_000 });
+  const reason = /^bị từ chối: Bạn không có quyền[^:]*: the tracks leave your jurisdiction$/;
+  assert.match(await item.locator('[data-reason]').textContent(), reason);
+  await page.reload();
+  await idle(page);
+  await item.waitFor();
+  assert.match(await item.locator('[data-reason]').textContent(), reason, 'kept through a reload');
+  assert.equal((await apiJson(admin.page, `/api/v1/patrols/${id}`)).properties.tracks, 0);
+  const stored = () => page.evaluate(async () => (await indexedDB.databases()).some((d) => d.name === 'antq-tracks'));
+  assert.equal(await stored(), true);
+
+  await page.click('#signout');
+  assert.match(await page.textContent('#signout-pending'), /^Còn 1 bản ghi chưa gửi/);
+  await page.click('#signout');
+  await page.waitForSelector('#username');
+  assert.equal(await stored(), false, 'signing out deleted the recorded track');
+  await context.close();
+
+  const now = await write(admin.page, 'GET', `/api/v1/patrols/${id}`);
+  const gone = await write(admin.page, 'DELETE', `/api/v1/patrols/${id}`, undefined, { 'If-Match': now.etag });
+  assert.equal(gone.status, 200);
+  await admin.context.close();
+});
