@@ -64,14 +64,35 @@ pub async fn add_user(
     Ok(id)
 }
 
-/// Disables a user: its sessions end and its tokens stop working.
+/// Disables a user: its sessions end (each phone holding one wipes its data when it next reaches
+/// the server) and its tokens stop working. Returns how many sessions ended.
 ///
 /// # Errors
 /// No such user, or the database fails.
-pub async fn disable_user(pool: &PgPool, username: &str) -> anyhow::Result<()> {
-    let id = users::disable(pool, username).await?.with_context(|| format!("no user named {username:?}"))?;
-    audit::record(pool, &cli_entry("user.disable").with_target(format!("user:{id}"))).await?;
-    Ok(())
+pub async fn disable_user(pool: &PgPool, username: &str) -> anyhow::Result<u64> {
+    let (id, ended) =
+        users::disable(pool, username).await?.with_context(|| format!("no user named {username:?}"))?;
+    let entry = cli_entry("user.disable")
+        .with_target(format!("user:{id}"))
+        .with_details(json!({ "via": "command line", "sessions_ended": ended }));
+    audit::record(pool, &entry).await?;
+    Ok(ended)
+}
+
+/// Ends a user's sessions (each phone holding one wipes its data when it next reaches the
+/// server); the user may sign in again. Returns how many sessions ended.
+///
+/// # Errors
+/// No such user, or the database fails.
+pub async fn revoke_sessions(pool: &PgPool, username: &str) -> anyhow::Result<u64> {
+    let (id, ended) = users::revoke_sessions(pool, username)
+        .await?
+        .with_context(|| format!("no user named {username:?}"))?;
+    let entry = cli_entry("user.sessions_revoke")
+        .with_target(format!("user:{id}"))
+        .with_details(json!({ "via": "command line", "sessions_ended": ended }));
+    audit::record(pool, &entry).await?;
+    Ok(ended)
 }
 
 /// Creates an API token for `username`, valid for `valid_for` (forever with `None`); returns its

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use super::secret;
 use crate::db::audit::{self, Entry, Outcome};
 use crate::db::credentials::{self, Throttle};
+use crate::db::sessions;
 use crate::db::users::{self, Account};
 use crate::text::{self, Kind};
 
@@ -108,7 +109,9 @@ pub async fn sign_in(
 
     credentials::clear_login_failures(pool, &name_key).await?;
     let session_id = secret::token_secret();
-    credentials::create_session(pool, account.id, &secret::digest(&session_id), idle_secs).await?;
+    sessions::create(pool, account.id, &secret::digest(&session_id), idle_secs).await?;
+    // Sign-ins are frequent enough, and the table small enough, to forget old endings here.
+    sessions::forget_old(pool).await?;
     let ok = Entry::new("auth.login", Outcome::Ok)
         .with_user(Some(account.id), Some(&account.username))
         .with_address(address.map(|a| a.to_string()));

@@ -37,6 +37,12 @@ pub enum UserAction {
         /// Sign-in name.
         name: String,
     },
+    /// End a user's sessions (a lost phone): each phone wipes its data when it next reaches the
+    /// server; the user may sign in again.
+    RevokeSessions {
+        /// Sign-in name.
+        name: String,
+    },
 }
 
 /// `antq token ...`
@@ -92,8 +98,12 @@ pub async fn user_command(pool: &PgPool, action: UserAction) -> anyhow::Result<(
             }
         }
         UserAction::Disable { name } => {
-            accounts::disable_user(pool, &name).await?;
-            println!("user {name} disabled; its sessions ended and its tokens no longer work");
+            let ended = accounts::disable_user(pool, &name).await?;
+            println!("user {name} disabled; {ended} session(s) ended and its tokens no longer work");
+        }
+        UserAction::RevokeSessions { name } => {
+            let ended = accounts::revoke_sessions(pool, &name).await?;
+            println!("{ended} session(s) of {name} ended; its phones wipe their data when they next connect");
         }
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! Queries on sessions, API tokens and failed sign-ins. Session ids and tokens arrive here only as
+//! Queries on API tokens and failed sign-ins (sessions: `db::sessions`). Tokens arrive here only as
 //! SHA-256 digests.
 
 use chrono::{DateTime, Utc};
@@ -6,66 +6,6 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use super::users::{Account, account_columns};
-
-/// Opens a session for `user_id`, valid for `idle_secs` from now.
-///
-/// # Errors
-/// The database does not answer.
-#[tracing::instrument(skip(pool, id_hash), err)]
-pub async fn create_session(
-    pool: &PgPool,
-    user_id: i64,
-    id_hash: &[u8],
-    idle_secs: f64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into sessions (id_hash, user_id, expires_at)
-         values ($1, $2, now() + make_interval(secs => $3))",
-    )
-    .bind(id_hash)
-    .bind(user_id)
-    .bind(idle_secs)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// The enabled user of a live session, sliding its expiry `idle_secs` past now (the timeout is
-/// an idle timeout); `None` for an unknown or expired session or a disabled user.
-///
-/// # Errors
-/// The database does not answer.
-#[tracing::instrument(skip_all, err)]
-pub async fn session_account(
-    pool: &PgPool,
-    id_hash: &[u8],
-    idle_secs: f64,
-) -> Result<Option<Account>, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "with s as (update sessions set last_seen_at = now(), expires_at = now() + make_interval(secs => $2)
-                    where id_hash = $1 and expires_at > now() returning user_id)
-         select ",
-        account_columns!(),
-        " from s join users u on u.id = s.user_id where u.disabled_at is null"
-    ))
-    .bind(id_hash)
-    .bind(idle_secs)
-    .fetch_optional(pool)
-    .await
-}
-
-/// Ends a session (sign-out), and every expired one while at it.
-///
-/// # Errors
-/// The database does not answer.
-#[tracing::instrument(skip_all, err)]
-pub async fn delete_session(pool: &PgPool, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from sessions where id_hash = $1 or expires_at < now()")
-        .bind(id_hash)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
 
 /// Stores a new token of `user_id`; returns its id.
 ///

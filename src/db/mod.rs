@@ -32,6 +32,7 @@ pub mod reorganise;
 pub mod replicas;
 pub mod reports;
 pub mod search;
+pub mod sessions;
 pub mod tracks;
 pub mod users;
 

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
+use super::sessions::{self, EndReason};
+
 /// A user's role (the database enum `user_role`), least to most; `auth` says what each may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, clap::ValueEnum)]
 #[sqlx(type_name = "user_role", rename_all = "lowercase")]
@@ -154,13 +156,14 @@ pub async fn by_name(pool: &PgPool, username: &str) -> Result<Option<Account>, s
     .await
 }
 
-/// Disables a user and ends its sessions; `None` when there is no such user. Its tokens stop
-/// working too (token checks require an enabled user), without being revoked.
+/// Disables a user and ends its sessions (`user_disabled`, kept so that a phone holding one is
+/// told to wipe its data); `None` when there is no such user, else its id and how many sessions
+/// ended. Its tokens stop working too (token checks require an enabled user), without being revoked.
 ///
 /// # Errors
 /// The database does not answer.
 #[tracing::instrument(skip(pool), err)]
-pub async fn disable(pool: &PgPool, username: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn disable(pool: &PgPool, username: &str) -> Result<Option<(i64, u64)>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let id: Option<i64> = sqlx::query_scalar(
         "update users set disabled_at = coalesce(disabled_at, now()) where lower(username) = lower($1)
@@ -169,11 +172,29 @@ pub async fn disable(pool: &PgPool, username: &str) -> Result<Option<i64>, sqlx:
     .bind(username)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some(id) = id {
-        sqlx::query("delete from sessions where user_id = $1").bind(id).execute(&mut *tx).await?;
-    }
+    let Some(id) = id else { return Ok(None) };
+    let ended = sessions::end_all(&mut tx, id, EndReason::UserDisabled).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Some((id, ended)))
+}
+
+/// Ends every session of a user that has not ended (`revoked`), the user staying enabled: it may
+/// sign in again, and each phone holding one of the ended sessions wipes its data when it next
+/// reaches the server. `None` when there is no such user, else its id and how many sessions ended.
+///
+/// # Errors
+/// The database does not answer.
+#[tracing::instrument(skip(pool), err)]
+pub async fn revoke_sessions(pool: &PgPool, username: &str) -> Result<Option<(i64, u64)>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let id: Option<i64> = sqlx::query_scalar("select id from users where lower(username) = lower($1)")
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(id) = id else { return Ok(None) };
+    let ended = sessions::end_all(&mut tx, id, EndReason::Revoked).await?;
+    tx.commit().await?;
+    Ok(Some((id, ended)))
 }
 
 /// What sign-in needs: id, canonical name, password hash and whether the user is disabled.

@@ -16,7 +16,7 @@ use crate::auth::login::{self, SignInError};
 use crate::auth::{Permission, secret};
 use crate::db::audit::{self, Outcome};
 use crate::db::users::Account;
-use crate::db::{credentials, jurisdiction};
+use crate::db::{jurisdiction, sessions};
 use crate::layers::values::today;
 
 /// Routes of this module.
@@ -79,15 +79,20 @@ async fn login(
 /// 204; ends the session and clears the cookie. With a token it only records the sign-out.
 async fn logout(State(state): State<AppState>, who: Principal, headers: HeaderMap) -> Result<Response> {
     if let Via::Session { id } = who.via() {
-        credentials::delete_session(&state.pool, &secret::digest(id)).await?;
+        sessions::sign_out(&state.pool, &secret::digest(id)).await?;
     }
     audit::record(&state.pool, &who.audit("auth.logout", Outcome::Ok)).await?;
-    let secure = super::headers::over_tls(state.http.cookie_security, &headers);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clearing_cookie(&state, &headers))]).into_response())
+}
+
+/// A `Set-Cookie` value that deletes the session cookie (sign-out, a session ended on the server).
+pub(super) fn clearing_cookie(state: &AppState, headers: &HeaderMap) -> HeaderValue {
+    let secure = super::headers::over_tls(state.http.cookie_security, headers);
     let cookie = format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
         if secure { "; Secure" } else { "" }
     );
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, header_value(cookie)?)]).into_response())
+    HeaderValue::try_from(cookie).expect("an ASCII constant and ASCII attributes make a header value")
 }
 
 /// 200 with the user, role, jurisdiction, permissions and (for a session) its CSRF token.

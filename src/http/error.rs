@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::db::refusals::{Refusal, refusal};
+use crate::db::sessions::EndReason;
 
 /// `Result` with [`ApiError`] as the default error.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -25,6 +26,11 @@ pub enum ApiError {
     /// No valid credentials were sent.
     #[error("authentication required")]
     Unauthorized,
+    /// The session was ended on the server (`code` `session_revoked`, `user_disabled` or
+    /// `session_signed_out`): told only to the holder of its cookie, so that the web map wipes the
+    /// data the device keeps. An expired or unknown session is [`Self::Unauthorized`] instead.
+    #[error("{0}")]
+    SessionEnded(EndReason),
     /// A sign-in with a wrong password, an unknown name or a disabled user: one message for all.
     #[error("wrong username or password")]
     BadCredentials,
@@ -101,7 +107,7 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::BadCredentials | Self::SessionEnded(_) => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -121,6 +127,9 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized | Self::BadCredentials => "unauthorized",
+            Self::SessionEnded(EndReason::Revoked) => "session_revoked",
+            Self::SessionEnded(EndReason::UserDisabled) => "user_disabled",
+            Self::SessionEnded(EndReason::SignedOut) => "session_signed_out",
             Self::TooManyRequests(_) => "too_many_requests",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Forbidden(_) => "forbidden",

@@ -35,6 +35,7 @@ use crate::auth::{Permission, secret};
 use crate::db::audit::{self, Entry, Outcome};
 use crate::db::credentials::{self, TokenCheck};
 use crate::db::jurisdiction;
+use crate::db::sessions::{self, SessionCheck};
 use crate::db::users::{Account, Role};
 
 /// The session cookie's name.
@@ -240,7 +241,15 @@ pub async fn gate(State(gate): State<Gate>, mut req: Request, next: Next) -> Res
         Ok(p) => p,
         Err((error, entry)) => {
             record(state, &entry.with_target(&target)).await;
-            return error.into_response();
+            let ended = matches!(error, ApiError::SessionEnded(_));
+            let mut response = error.into_response();
+            if ended {
+                // The cookie names a session that will never work again: drop it, so the page's
+                // next request (after it wiped the device) is simply not signed in.
+                let clear = super::auth::clearing_cookie(state, req.headers());
+                response.headers_mut().insert(header::SET_COOKIE, clear);
+            }
+            return response;
         }
     };
     if let Err((error, reason)) = authorize(&principal, permission, &method, req.headers()) {
@@ -319,14 +328,26 @@ async fn authenticate(
     }
     if let Some(id) = session_cookie(headers) {
         let idle = state.http.session_idle.as_secs_f64();
-        let account = if secret::is_well_formed(&id) {
-            credentials::session_account(&state.pool, &secret::digest(&id), idle).await.map_err(db_error)?
+        let check = if secret::is_well_formed(&id) {
+            sessions::check(&state.pool, &secret::digest(&id), idle).await.map_err(db_error)?
         } else {
-            None
+            SessionCheck::Unknown
         };
-        return match account {
-            Some(account) => Ok(Principal { account: Some(account), via: Via::Session { id }, ..anonymous }),
-            None => Err(failed("auth.session", None, "unknown, expired or tampered session cookie")),
+        return match check {
+            SessionCheck::Valid(account) => {
+                Ok(Principal { account: Some(account), via: Via::Session { id }, ..anonymous })
+            }
+            // Only the holder of the cookie learns why (the web map wipes the device on it).
+            SessionCheck::Ended(reason, user_id, username) => {
+                let (_, entry) = failed("auth.session", Some((user_id, username)), "session ended");
+                let entry = entry.with_details(json!({ "reason": "session ended", "end_reason": reason }));
+                Err((ApiError::SessionEnded(reason), entry))
+            }
+            // Expired: 401 like an unknown cookie; the page asks for the password and keeps its data.
+            SessionCheck::Expired(user_id, username) => {
+                Err(failed("auth.session", Some((user_id, username)), "expired session"))
+            }
+            SessionCheck::Unknown => Err(failed("auth.session", None, "unknown or tampered session cookie")),
         };
     }
     Ok(anonymous)

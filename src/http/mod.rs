@@ -42,6 +42,7 @@ mod search;
 mod segments;
 mod state;
 mod tiles;
+mod users;
 mod web_config;
 pub mod writes;
 
@@ -70,6 +71,7 @@ pub fn routes() -> Vec<Route> {
         // Before patrols: the security walk uploads tracks to the patrol it then archives.
         imports::routes(),
         designations::routes(),
+        users::routes(),
         model_sites::routes(),
         patrols::routes(),
         ogc::routes(),

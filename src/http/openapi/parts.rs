@@ -101,7 +101,12 @@ pub(super) fn exception_responses() -> Value {
     let mut r = Map::new();
     for (code, why) in [
         ("400", "a parameter is malformed or unknown; the description names it"),
-        ("401", "no valid credentials"),
+        (
+            "401",
+            "no valid credentials: code unauthorized (none, unknown or expired: sign in again), or, to the \
+             holder of a session ended on the server, session_revoked, user_disabled or session_signed_out \
+             (the web map then wipes the data the device keeps)",
+        ),
         ("403", "the caller's role may not"),
         ("404", "not found"),
         ("503", "the database is unavailable or the request took longer than it allows"),

@@ -124,6 +124,25 @@ pub(super) fn service_operation(route: &Route) -> Option<Value> {
             op["responses"]["204"] = json!({ "description": "signed out" });
             Some(op)
         }
+        (
+            Method::POST,
+            "/api/v1/admin/users/{username}/sessions/revoke" | "/api/v1/admin/users/{username}/disable",
+        ) => {
+            let summary = if route.path.ends_with("revoke") {
+                "End every session of a user (a lost phone); the user may sign in again. Each phone holding one \
+                 gets 401 session_revoked on its next request and wipes its data. Audited"
+            } else {
+                "Disable a user: its sessions end (401 user_disabled on the next request; the phone wipes its \
+                 data), its tokens stop working, sign-in is refused. Audited"
+            };
+            let name = param("username", "path", true, json!({ "type": "string" }), "sign-in name");
+            Some(operation(
+                summary,
+                p,
+                vec![name],
+                ("200", "application/json", "the user and sessions_ended"),
+            ))
+        }
         (Method::GET, "/auth/me") => {
             one("The signed-in user, role, jurisdiction and CSRF token", vec![], json_ok)
         }

@@ -9,6 +9,7 @@
 //! reorganisation (`reorganise`): "10" and "11" closed on 2025-07-01 and "15" and "16" took their
 //! places, the users still naming the closed units.
 
+mod endings;
 mod sign_in;
 mod users;
 mod walk;

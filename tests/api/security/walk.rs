@@ -178,6 +178,14 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             ),
         ),
         (
+            (Method::POST, "/api/v1/admin/users/{username}/sessions/revoke"),
+            ex("/api/v1/admin/users/spare/sessions/revoke", None, StatusCode::OK, false),
+        ),
+        (
+            (Method::POST, "/api/v1/admin/users/{username}/disable"),
+            ex("/api/v1/admin/users/spare/disable", None, StatusCode::OK, false),
+        ),
+        (
             (Method::POST, "/api/v1/admin/boundaries/import"),
             ex(
                 "/api/v1/admin/boundaries/import?level=commune&valid_from=2026-01-01&dry_run=true",
@@ -350,6 +358,8 @@ async fn walk(reorganised: bool) {
     }
     add_user(pool, "outsider", Role::Editor, &["11"]).await;
     callers.push((Who::EditorOutside, "outsider".into(), Some(token_for(pool, "outsider").await.1)));
+    // Whom the admin routes on users act on: no caller of the walk, so it can be disabled.
+    add_user(pool, "spare", Role::Viewer, &[]).await;
     let app = app(pool.clone());
     let public_app = app_with(pool.clone(), HttpSettings { public_layers: true, ..HttpSettings::default() });
     let examples = examples();
