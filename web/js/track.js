@@ -16,7 +16,7 @@ import { el, replace } from './dom.js';
 import { problems } from './form.js';
 import { errorText, formatDate, formatNumber, t, tf } from './i18n.js';
 import {
-  addFix, dropRecording, fixesOf, metres, recordings, saveRecording, segmentsOf, toGpx,
+  addFix, clock, download, dropRecording, fixesOf, metres, recordedMs, recordings, saveRecording, segmentsOf, toGpx,
 } from './trackstore.js';
 
 /**
@@ -31,13 +31,6 @@ const GPX = 'application/gpx+xml';
 const RETRY_MS = 5000;
 const RETRIES = 12;
 const STALE_MS = 60_000;
-
-const clock = (ms) => {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
-};
-const recordedMs = (rec, now = Date.now()) => rec.spans.reduce((sum, s) => sum + ((s.to ? Date.parse(s.to) : now) - Date.parse(s.from)), 0);
 
 /** The recorder in `container`. `ctx`: `map()`, `refresh()` (after a track went in), `beforeSync()` (a fresh session token). */
 export function createTrackRecorder(container, ctx) {
@@ -55,10 +48,11 @@ export function createTrackRecorder(container, ctx) {
   let retries = 0;
   let drawn = null;
   let interrupted = false;
+  let ending = false;
   const confirming = new Set();
 
   async function start() {
-    await load();
+    await recover();
     render();
     try {
       const data = await get(`/api/v1/collections/patrol_routes/items${query({ limit: 1000, sortby: '-planned_start' })}`);
@@ -85,11 +79,16 @@ export function createTrackRecorder(container, ctx) {
     if (navigator.onLine) sync();
   }
 
-  /** Reads what the phone keeps; a recording left running by a closed page becomes paused. */
-  async function load() {
+  /** The list of what the phone keeps, read again (the recording under way stays the one in memory). */
+  async function reread() {
     list = await recordings();
+  }
+
+  /** At page start: an unfinished recording is offered again; one left running by a closed page becomes paused. */
+  async function recover() {
+    await reread();
     current = list.find((r) => r.state === 'recording' || r.state === 'paused') || null;
-    if (current?.state === 'recording' && watchId === null) {
+    if (current?.state === 'recording') {
       const open = current.spans[current.spans.length - 1];
       open.to = current.lastFixAt && current.lastFixAt > open.from ? current.lastFixAt : open.from;
       current.state = 'paused';
@@ -100,6 +99,7 @@ export function createTrackRecorder(container, ctx) {
   }
 
   async function begin(patrol) {
+    if (current) return; // a second press
     const now = new Date().toISOString();
     current = {
       id: crypto.randomUUID(), patrolId: patrol.id, patrolCode: patrol.code, createdAt: now, state: 'recording',
@@ -108,20 +108,23 @@ export function createTrackRecorder(container, ctx) {
     };
     note = '';
     await saveRecording(current);
-    list = await recordings();
+    await reread();
     watch();
   }
 
   async function pause() {
+    if (current?.state !== 'recording') return;
+    // Paused first: a fix arriving while the pending ones are written is not taken.
+    current.state = 'paused';
     stopWatching();
     await writing;
-    current.state = 'paused';
     current.spans[current.spans.length - 1].to = new Date().toISOString();
     await saveRecording(current);
     render();
   }
 
   async function resume() {
+    if (current?.state !== 'paused') return;
     interrupted = false;
     current.state = 'recording';
     current.segment += 1;
@@ -132,7 +135,17 @@ export function createTrackRecorder(container, ctx) {
   }
 
   async function end() {
-    if (current.state === 'recording') await pause();
+    if (!current || ending) return;
+    ending = true;
+    try {
+      await finish();
+    } finally {
+      ending = false;
+    }
+  }
+
+  async function finish() {
+    await pause();
     const fixes = await fixesOf(current.id);
     const segments = segmentsOf(fixes);
     const sendable = segments.filter((s) => s.length >= 2);
@@ -146,7 +159,8 @@ export function createTrackRecorder(container, ctx) {
     current = null;
     interrupted = false;
     note = segments.length > sendable.length ? tf('trackLeftOut', { n: segments.length - sendable.length }) : '';
-    await load();
+    await reread();
+    await draw();
     render();
     retries = 0;
     sync();
@@ -232,17 +246,6 @@ export function createTrackRecorder(container, ctx) {
     render();
   }
 
-  async function download(rec) {
-    const text = toGpx(rec, await fixesOf(rec.id));
-    const url = URL.createObjectURL(new Blob([text], { type: GPX }));
-    const stamp = formatDate(rec.createdAt).replace(/(\d+)\/(\d+)\/(\d+) (\d+):(\d+)/, '$3$2$1-$4$5');
-    const link = el('a', { href: url, download: `vet-${rec.patrolCode || rec.patrolId}-${stamp}.gpx`, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
-
   async function discard(rec, button) {
     if (!confirming.has(rec.id)) {
       confirming.add(rec.id);
@@ -250,13 +253,14 @@ export function createTrackRecorder(container, ctx) {
       return;
     }
     confirming.delete(rec.id);
-    if (rec === current) {
+    if (rec.id === current?.id) {
       stopWatching();
       current = null;
       interrupted = false;
     }
     await dropRecording(rec.id);
-    await load();
+    await reread();
+    await draw();
     render();
   }
 
@@ -296,7 +300,7 @@ export function createTrackRecorder(container, ctx) {
         setTimeout(sync, RETRY_MS);
       }
     }
-    await load();
+    await reread();
     render();
     if (taken) {
       clearCache();

@@ -9,6 +9,9 @@
 // lat, lon, <time> and the fix's accuracy in metres as an extension element. <hdop> is not used:
 // it is a dilution of precision (a ratio), not the metres the browser reports.
 
+import { el } from './dom.js';
+import { formatDate } from './i18n.js';
+
 const DB = 'antq-tracks';
 const RECORDINGS = 'recordings';
 const FIXES = 'fixes';
@@ -121,4 +124,27 @@ export function toGpx(recording, fixes, { minPoints = 1 } = {}) {
     '</gpx>',
     '',
   ].join('\n');
+}
+
+/** Saves the GPX of `rec` (every fix kept so far) as a file on the device: the backup. */
+export async function download(rec) {
+  const url = URL.createObjectURL(new Blob([toGpx(rec, await fixesOf(rec.id))], { type: 'application/gpx+xml' }));
+  // vet-<patrol>-<yyyymmdd-hhmm of its start, Vietnam's time>.gpx
+  const stamp = formatDate(rec.createdAt).replace(/(\d+)\/(\d+)\/(\d+) (\d+):(\d+)/, '$3$2$1-$4$5');
+  const link = el('a', { href: url, download: `vet-${rec.patrolCode || rec.patrolId}-${stamp}.gpx`, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** The time a recording recorded (its spans between Start/Resume and Pause; an open one up to `now`), in ms. */
+export const recordedMs = (rec, now = Date.now()) =>
+  rec.spans.reduce((sum, s) => sum + ((s.to ? Date.parse(s.to) : now) - Date.parse(s.from)), 0);
+
+/** `ms` as h:mm:ss. */
+export function clock(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
 }

@@ -128,7 +128,10 @@ test('form values compare times as instants and show choices by their label', as
 });
 
 test('track recorder: metres on the mean-radius sphere, GPX segments with times and accuracy, escaped names', async () => {
-  const { metres, segmentsOf, toGpx } = await import('../js/trackstore.js');
+  const { clock, metres, recordedMs, segmentsOf, toGpx } = await import('../js/trackstore.js');
+  const spans = [{ from: '2026-12-03T01:00:00Z', to: '2026-12-03T02:30:05Z' }, { from: '2026-12-03T03:00:00Z', to: null }];
+  // 1 h 30 min 5 s, then 10 min of the open stretch (the pause between them does not count).
+  assert.equal(clock(recordedMs({ spans }, Date.parse('2026-12-03T03:10:00Z'))), '1:40:05');
   // One degree of a great circle is R·π/180 with R = 6 371 008.8 m (the IUGG mean radius): 111 195.08 m.
   assert.equal(Math.round(metres({ lat: 0, lon: 0 }, { lat: 1, lon: 0 }) * 100) / 100, 111195.08);
   assert.equal(Math.round(metres({ lat: 0, lon: 0 }, { lat: 0, lon: 1 }) * 100) / 100, 111195.08);
