@@ -157,6 +157,8 @@ export function createFilterPanel(ctx) {
     render: renderFilters,
     load: loadUnits,
     loaded: () => units.communes.length > 0,
+    /** The communes of the map's date (their properties), for the package panel. */
+    communes: () => units.communes,
     summary: filtersSummary,
     /** The codes of the communes of `district` (for the layers' area filter). */
     communesOf: (district) => units.communes.filter((c) => inDistrict(c, district)).map((c) => c.code),

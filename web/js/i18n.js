@@ -4,6 +4,7 @@
 import { EDIT_STRINGS } from './i18n-edit.js';
 import { FIELD_STRINGS } from './i18n-field.js';
 import { TRACK_STRINGS } from './i18n-track.js';
+import { PACKAGE_STRINGS } from './i18n-packages.js';
 import { UNIT_STRINGS } from './i18n-units.js';
 
 const STRINGS = {
@@ -279,6 +280,7 @@ const STRINGS = {
 
 for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], EDIT_STRINGS[lang], FIELD_STRINGS[lang], UNIT_STRINGS[lang]);
 for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], TRACK_STRINGS[lang]);
+for (const lang of ['vi', 'en']) Object.assign(STRINGS[lang], PACKAGE_STRINGS[lang]);
 
 // Labels of the province report's figures (keys of GET /api/v1/reports/province).
 const REPORT = {

@@ -16,6 +16,7 @@ import { renderLegend } from './legend.js';
 import { UNIT_LAYERS, showLineage } from './lineage.js';
 import { createMap } from './map.js';
 import { createOffline } from './offline.js';
+import { createPackages } from './packages.js';
 import { createPlanning } from './planning.js';
 import { profileSource, showCommuneProfile } from './profile.js';
 import { showProvinceReport } from './report.js';
@@ -37,6 +38,7 @@ let planning = null;
 let editing = null;
 let gpx = null;
 let track = null;
+let packages = null;
 const offline = createOffline({
   status: $('#net-status'),
   banner: $('#update-banner'),
@@ -88,6 +90,7 @@ async function start() {
   coordination = createCoordination($('#coord'), { map: () => map, views: () => views, refresh });
   if (coordination.offered() && coordination.chosen()) $('#coord').hidden = false;
   planning = createPlanning($('#plan'), { map: () => map, may: (p) => hasPermission(me, p), onSaved: refresh });
+  packages = createPackages($('#packages'), { me, asOf: () => state.asOf, communes: () => filters.communes(), config: () => config });
   const recording = startRecording();
   renderChrome();
   await refresh();
@@ -161,6 +164,8 @@ function renderChrome() {
   $('#h-track').textContent = t('trackTitle');
   track?.render();
   $('#h-outbox').textContent = t('outboxTitle');
+  $('#h-packages').textContent = t('pkgTitle');
+  packages?.render();
   editing?.outbox()?.render();
   editing?.render();
   gpx?.render();
@@ -285,6 +290,7 @@ function afterDraw() {
     renderLegend($('#legend'), shownViews().filter((v) => v.group), (view) => redraw(view));
   });
   coordination?.render();
+  packages?.render();
   renderPrintHeader();
   writeHash();
 }

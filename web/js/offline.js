@@ -9,7 +9,6 @@ import { el, replace } from './dom.js';
 import { formatDate, t, tf } from './i18n.js';
 
 const LAST_SYNC = 'antq-last-sync';
-const DATA_CACHE = 'antq-data';
 
 /** `at` (an ISO time) as an age people read: "vừa xong", "5 phút trước", "3 giờ trước". */
 export function ageText(at, now = Date.now()) {
@@ -99,10 +98,17 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
     return ready;
   }
 
-  /** Empties what this device keeps: the kept data, the outbox and recorded tracks (at sign-out). */
+  /**
+   * Empties what this device keeps (at sign-out): every `antq-` cache but the app shell (the
+   * kept data and the area packages, `antq-pkg-…`), the outbox and recorded tracks.
+   */
   async function wipe() {
     localStorage.removeItem(LAST_SYNC);
-    if ('caches' in window) await caches.delete(DATA_CACHE);
+    if ('caches' in window) {
+      for (const name of await caches.keys()) {
+        if (name.startsWith('antq-') && !name.startsWith('antq-shell-')) await caches.delete(name);
+      }
+    }
     await wipeOutbox();
     await wipeTracks();
   }

@@ -1,0 +1,51 @@
+// Where offline area packages live on the device, shared by the page (js/packages.js) and the
+// service worker (sw/worker.js imports nothing, so it repeats the few names below; keep them in
+// step). One package is one Cache Storage cache named `antq-pkg-<id>` (the shared contract:
+// every `antq-` cache but the app shell is data, wiped at sign-out), holding:
+// - `/antq-pkg/layers/<layer id>`: the layer's features, one GeoJSON FeatureCollection;
+// - `/antq-pkg/tiles/<z>/<x>/<y>`: base map tiles, when the installation serves its own;
+// - `/antq-pkg/meta`: what the package is (written last: a cache without it is an unfinished
+//   download, which nothing reads and the next list deletes).
+
+export const PREFIX = 'antq-pkg-';
+export const META = '/antq-pkg/meta';
+export const layerKey = (id) => `/antq-pkg/layers/${encodeURIComponent(id)}`;
+export const tileKey = (z, x, y) => `/antq-pkg/tiles/${z}/${x}/${y}`;
+
+/** A package's id: its communes and date (a refresh of the same area and date replaces it). */
+export const packageId = (codes, asOf) => `${[...codes].sort().join('-')}_${asOf}`;
+
+/** Whether package `meta` has expired at `now` (the server's `expires_at`, when it sets one). */
+export const expired = (meta, now = Date.now()) => Boolean(meta.expires_at) && Date.parse(meta.expires_at) <= now;
+
+const json = (value) => new Response(JSON.stringify(value), { headers: { 'Content-Type': 'application/json' } });
+
+/** Every stored package's meta, newest first; unfinished downloads are deleted on the way. */
+export async function listPackages() {
+  if (!('caches' in self)) return [];
+  const out = [];
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX)) continue;
+    const meta = await (await caches.open(name)).match(META);
+    if (meta) out.push(await meta.json());
+    else await caches.delete(name);
+  }
+  return out.sort((a, b) => b.stored_at.localeCompare(a.stored_at));
+}
+
+/**
+ * Stores `pkg` (the parsed area.json document) as package `meta.id`, replacing any older copy:
+ * the layers, then `tiles` (`[[z, x, y, Response]]`), then the meta.
+ */
+export async function storePackage(pkg, meta, tiles = []) {
+  const name = PREFIX + meta.id;
+  await caches.delete(name);
+  const cache = await caches.open(name);
+  for (const layer of pkg.layers) {
+    await cache.put(layerKey(layer.name), json({ type: 'FeatureCollection', features: layer.features }));
+  }
+  for (const [z, x, y, response] of tiles) await cache.put(tileKey(z, x, y), response);
+  await cache.put(META, json(meta));
+}
+
+export const deletePackage = (id) => caches.delete(PREFIX + id);

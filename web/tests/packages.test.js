@@ -1,0 +1,140 @@
+// Offline area packages (#18 item 2): the editor (jurisdiction: the former city of Lào Cai)
+// downloads the package of one border commune, Phường Lào Cai (02647), from the map's panel;
+// with the kept layer answers removed and the network off, the map draws that commune's key
+// points from the package, and none of the rest of the jurisdiction. The package is listed with
+// its date, and deleting it (or signing out) removes it from the device.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { inGeometry } from '../js/jurisdiction.js';
+import { apiJson, errorsAfterSignIn, idle, launch, layer, openPage, screenshot, signIn } from './support.js';
+
+const COMMUNE = '02647';
+const NAME = 'Phường Lào Cai';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Signs in with the service worker allowed; resolves once it controls the page. */
+async function visit(user, hash = '') {
+  const opened = await openPage(browser, { serviceWorkers: 'allow' });
+  await signIn(opened.page, user, hash);
+  await opened.page.evaluate(() => window.antq.offline().ready());
+  await opened.page.waitForFunction(() => Boolean(navigator.serviceWorker.controller));
+  return opened;
+}
+
+/**
+ * Downloads the package of `code` through the panel (estimate first); resolves with what the
+ * panel said: `{size, storage, note}`.
+ */
+async function downloadPackage(page, code) {
+  await page.click('#pkg-toggle');
+  await page.selectOption('#pkg-commune', code);
+  await page.click('#pkg-add');
+  await page.click('#pkg-estimate');
+  const size = await page.textContent('#pkg-size');
+  await page.waitForFunction(() => /\d/.test(document.querySelector('#pkg-storage')?.textContent || ''));
+  const storage = await page.textContent('#pkg-storage');
+  await page.click('#pkg-download');
+  await page.waitForSelector('#pkg-note[data-busy="0"]:not(:empty)', { timeout: 60_000 });
+  return { size, storage, note: await page.textContent('#pkg-note') };
+}
+
+/** The names of the caches of the page's origin. */
+const cacheNames = (page) => page.evaluate(() => caches.keys());
+
+test('a downloaded package draws its commune offline, is listed with its date and deleted', async () => {
+  const { context, page, seen } = await visit('editor');
+  const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
+  const ddmmyyyy = today.split('-').reverse().join('/');
+  // The commune's key points are those lying in it today (their commune_code is the commune of
+  // the day they were recorded: Phường Lào Cai took in several wards on 01/07/2025).
+  const { features: [unit] } = await apiJson(page, `/api/v1/collections/communes/items?code=${COMMUNE}&limit=1`);
+  const all = (await apiJson(page, '/api/v1/collections/key_points/items?limit=10000')).features;
+  const inside = (f) => inGeometry(f.geometry.coordinates, unit.geometry);
+  const own = all.filter(inside);
+  const online = await layer(page, 'key_points');
+  assert.equal(online.drawn, all.length);
+  assert.ok(own.length > 0 && all.length > own.length,
+    `the jurisdiction's key points (${all.length}) are more than the commune's (${own.length})`);
+
+  const { size, storage, note } = await downloadPackage(page, COMMUNE);
+  assert.match(size, /^Dung lượng ước tính: khoảng \d[\d.,]* (KB|MB) \(gói bản đồ [\d.]+ ô, z10–16\)\.$/);
+  assert.match(storage, /^Bộ nhớ trình duyệt: đã dùng \d[\d.,]* (KB|MB), còn trống khoảng/);
+  assert.match(note, new RegExp(`^Đã lưu gói ${NAME} \\(\\d[\\d.,]* (KB|MB)\\)\\. Trình duyệt (đã|chưa) cho phép giữ dữ liệu lâu dài`));
+  const id = `${COMMUNE}_${today}`;
+  const listed = page.locator(`#pkg-list li[data-package="${id}"]`);
+  assert.match(await listed.textContent(), new RegExp(`^${NAME}Ngày dữ liệu ${ddmmyyyy} · \\d[\\d.,]* (KB|MB) · tải (vừa xong|1 phút trước)`));
+  assert.ok((await cacheNames(page)).includes(`antq-pkg-${id}`));
+  await screenshot(page, 'package-panel');
+
+  // Only the package remains for the layers: the kept answers of every layer's items go.
+  const dropped = await page.evaluate(async () => {
+    const cache = await caches.open('antq-data');
+    let n = 0;
+    for (const request of await cache.keys()) {
+      if (/\/api\/v1\/collections\/[^/]+\/items/.test(new URL(request.url).pathname)) n += await cache.delete(request) ? 1 : 0;
+    }
+    return n;
+  });
+  assert.ok(dropped >= 2, `kept item answers removed: ${dropped}`);
+  await context.setOffline(true);
+  await page.reload();
+  await idle(page);
+
+  const offline = await layer(page, 'key_points');
+  assert.equal(offline.error, null);
+  assert.equal(offline.drawn, own.length, 'the commune\'s key points, and only them');
+  const answered = await page.evaluate(async () => {
+    const response = await fetch('/api/v1/collections/key_points/items?limit=10000');
+    return { fromPackage: response.headers.get('x-antq-from-package'), features: (await response.json()).features };
+  });
+  assert.equal(answered.fromPackage, '1');
+  assert.deepEqual(answered.features.map((f) => f.id).sort(), own.map((f) => f.id).sort(), 'the commune\'s key points, each once');
+  const communes = await layer(page, 'communes');
+  assert.ok(communes.drawn >= 1 && communes.drawn < 10, `the commune and its neighbours: ${communes.drawn}`);
+  assert.match(await page.textContent('#net-status'), /^Ngoại tuyến · dữ liệu đồng bộ lúc \d\d\/\d\d\/\d{4} \d\d:\d\d \((vừa xong|1 phút trước)\)$/);
+  await screenshot(page, 'package-offline');
+
+  // Deleting needs no network.
+  await page.click('#pkg-toggle');
+  await page.click(`[data-pkg-delete="${id}"]`);
+  await page.waitForFunction(() => /^Đã xóa gói/.test(document.querySelector('#pkg-note')?.textContent || ''));
+  assert.equal(await page.textContent('#pkg-list'), 'Chưa có gói nào trên máy này.');
+  assert.ok(!(await cacheNames(page)).some((n) => n.startsWith('antq-pkg-')));
+  assert.deepEqual(errorsAfterSignIn(seen).filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|service worker/.test(e)), []);
+  await context.close();
+});
+
+test('signing out wipes the packages; a commune outside the jurisdiction is refused by name', async () => {
+  const { context, page } = await visit('analyst', '#lang=en');
+  await page.click('#pkg-toggle');
+  assert.match(await page.textContent('#pkg-body'), /^Before going into the field/);
+  await page.click('#pkg-toggle');
+  const { note } = await downloadPackage(page, COMMUNE);
+  assert.match(note, /^Package Phường Lào Cai kept/);
+  assert.ok((await cacheNames(page)).some((n) => n.startsWith('antq-pkg-')));
+  await page.click('#signout');
+  await page.waitForSelector('#username');
+  // The sign-in page reads /config.json again (kept anew); no package and no layer stays.
+  const left = await page.evaluate(async () => {
+    const kept = [];
+    for (const name of await caches.keys()) {
+      if (name.startsWith('antq-shell-')) continue;
+      for (const request of await (await caches.open(name)).keys()) kept.push(`${name} ${new URL(request.url).pathname}`);
+    }
+    return kept;
+  });
+  assert.deepEqual(left.filter((k) => !/^antq-data \/(config\.json|auth\/me)$/.test(k)), []);
+  await context.close();
+
+  // The server's refusal, in the panel: a date other than today offers every commune.
+  const editor = await visit('editor', '#asof=2026-12-01');
+  const { note: refused } = await downloadPackage(editor.page, '02752');
+  assert.match(refused, /02752/);
+  assert.ok(!(await cacheNames(editor.page)).some((n) => n.startsWith('antq-pkg-')));
+  await editor.context.close();
+});
