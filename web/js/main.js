@@ -125,7 +125,7 @@ function startRecording() {
     }],
     ['#track-section', 'upload_tracks', async () => {
       const { createTrackRecorder } = await import('./track.js');
-      track = createTrackRecorder($('#track'), { map: () => map, refresh, beforeSync: currentUser });
+      track = createTrackRecorder($('#track'), { me, map: () => map, refresh, beforeSync: currentUser });
       return track;
     }],
   ];

@@ -32,7 +32,10 @@ const RETRY_MS = 5000;
 const RETRIES = 12;
 const STALE_MS = 60_000;
 
-/** The recorder in `container`. `ctx`: `map()`, `refresh()` (after a track went in), `beforeSync()` (a fresh session token). */
+/**
+ * The recorder in `container`. `ctx`: `me` (the signed-in user), `map()`, `refresh()` (after a
+ * track went in), `beforeSync()` (a fresh session token).
+ */
 export function createTrackRecorder(container, ctx) {
   let patrols = null; // [{id, code, start, end}], null until read
   let patrolsFailed = false;
@@ -81,8 +84,14 @@ export function createTrackRecorder(container, ctx) {
 
   /** The list of what the phone keeps, read again (the recording under way stays the one in memory). */
   async function reread() {
-    list = await recordings();
+    list = await mine();
   }
+
+  /**
+   * The recordings of the signed-in user. Another user's (left by a session that expired rather
+   * than signed out) are neither shown nor sent: they would go in under this user's name.
+   */
+  const mine = async () => (await recordings()).filter((r) => r.username === ctx.me?.username);
 
   /** At page start: an unfinished recording is offered again; one left running by a closed page becomes paused. */
   async function recover() {
@@ -104,7 +113,7 @@ export function createTrackRecorder(container, ctx) {
     current = {
       id: crypto.randomUUID(), patrolId: patrol.id, patrolCode: patrol.code, createdAt: now, state: 'recording',
       segment: 0, spans: [{ from: now, to: null }], kept: 0, dropped: 0, distance: 0, lastAccuracy: null,
-      last: null, lastFixAt: null,
+      last: null, lastFixAt: null, username: ctx.me?.username,
     };
     note = '';
     await saveRecording(current);
@@ -272,7 +281,7 @@ export function createTrackRecorder(container, ctx) {
   }
 
   async function run() {
-    const waiting = (await recordings()).filter((r) => r.state === 'ended');
+    const waiting = (await mine()).filter((r) => r.state === 'ended');
     if (!waiting.length) return 0;
     note = t('trackSending');
     render();
@@ -414,6 +423,6 @@ export function createTrackRecorder(container, ctx) {
     waiting: () => list.length,
     /** For tests: resolves once the fixes that came so far are written. */
     written: () => writing,
-    recordings,
+    recordings: mine,
   };
 }

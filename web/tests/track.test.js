@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 
-import { BASE, apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
+import { BASE, PASSWORD, apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -179,7 +179,7 @@ test('a track recorded from emulated positions, offline in part and reloaded, ar
   await admin.context.close();
 });
 
-test('a track the server refuses stays on the phone with its reason in Vietnamese; signing out deletes it', async () => {
+test('a track the server refuses stays on the phone with its reason in Vietnamese, unseen by another user; signing out deletes it', async () => {
   const admin = await openPage(browser);
   await signIn(admin.page, 'admin', '#l=');
   const { features: [border] } = await apiJson(admin.page, '/api/v1/collections/border_segments/items?code=BG-16&limit=1');
@@ -219,6 +219,23 @@ test('a track the server refuses stays on the phone with its reason in Vietnames
   assert.equal((await apiJson(admin.page, `/api/v1/patrols/${id}`)).properties.tracks, 0);
   const stored = () => page.evaluate(async () => (await indexedDB.databases()).some((d) => d.name === 'antq-tracks'));
   assert.equal(await stored(), true);
+
+  // The session ends without a sign-out and someone else signs in on this phone: the track is
+  // not theirs to see or send (it would go in under their name), and it is not lost either.
+  const another = async (user) => {
+    await context.clearCookies();
+    await page.reload();
+    await page.fill('#username', user);
+    await page.fill('#password', PASSWORD);
+    await page.press('#password', 'Enter');
+    await idle(page);
+  };
+  await another('admin');
+  await page.waitForSelector('#track-patrol');
+  assert.equal(await page.locator('#track-outbox').count(), 0);
+  assert.equal(await stored(), true);
+  await another('patrol');
+  await item.waitFor();
 
   await page.click('#signout');
   assert.match(await page.textContent('#signout-pending'), /^Còn 1 bản ghi chưa gửi/);
