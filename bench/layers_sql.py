@@ -10,6 +10,8 @@ capture LOG SLICES OUT
                                  (or the box, or the id) come from a lookup by a random index, every
                                  other value is bound as the route bound it (-D in .defs)
       OUT/<kind>-<name>.defs     the -D arguments
+      OUT/<kind>-<name>.mode     pgbench's -M: "extended" when the route ran the statement unnamed
+                                 (planned for its values each time), else "prepared"
       OUT/views.sql              for tiles: a view per layer with the same rows and properties as
                                  the layer's source, for martin (and tipg), values as bound
 explain OUT LAYER Z X Y [generic|custom]
@@ -24,7 +26,7 @@ import re
 import sys
 
 ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[\d+\] ", re.M)
-EXECUTE = re.compile(r"^(?:LOG|STATEMENT):\s+duration: [\d.]+ ms\s+execute [^:]*: (.*)$", re.S)
+EXECUTE = re.compile(r"^(?:LOG|STATEMENT):\s+duration: [\d.]+ ms\s+execute ([^:]*): (.*)$", re.S)
 PARAMS = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
 # What the layer machinery runs (tiles, item pages, counts, one item, an analysis's stored run);
 # the gate's token check and the audit log are the service's own cost, not the layer's.
@@ -52,12 +54,12 @@ def executions(text):
         m = EXECUTE.match(message)
         if not m:
             continue
-        sql = m.group(1).strip()
+        sql = m.group(2).strip()
         params = {}
         if detail.startswith("parameters:"):
             for num, value in PARAMS.findall(detail):
                 params[int(num)] = None if value == "NULL" else value[1:-1].replace("''", "'")
-        yield sql, params
+        yield sql, params, m.group(1) == "<unnamed>"
 
 
 def escape_colons(sql):
@@ -108,13 +110,13 @@ def capture(log_path, slices_path, out):
     for line in open(slices_path):
         kind, name, start, end, *values = line.split()
         text = log[int(start):int(end)].decode("utf-8", "replace")
-        runs = [(s, p) for s, p in executions(text) if LAYER_SQL.search(s)]
+        runs = [(s, p, u) for s, p, u in executions(text) if LAYER_SQL.search(s)]
         if not runs:
             sys.exit(f"{kind} {name}: no layer statement in the captured log slice")
         lookup, columns = LOOKUP[kind]
         script = [f"\\set i random(0, :n - 1)", lookup]
         defs = {}
-        for sql, params in runs:
+        for sql, params, _ in runs:
             names = {}
             for col, value in zip(columns, values):
                 found = [n for n, v in params.items() if v is not None and v == value]
@@ -132,6 +134,11 @@ def capture(log_path, slices_path, out):
             f.write("\n".join(script) + "\n")
         with open(f"{out}/{kind}-{name}.defs", "w") as f:
             f.write(" ".join(f"-D {k}={v}" for k, v in sorted(defs.items())) + "\n")
+        # The route runs a statement planned for its values each time as an unnamed statement
+        # (tiles::aggregates): pgbench then runs it the same way (-M extended), not prepared
+        # once with a generic plan after five executions.
+        with open(f"{out}/{kind}-{name}.mode", "w") as f:
+            f.write(("extended" if any(u for _, _, u in runs) else "prepared") + "\n")
         if kind == "tile":
             views.append(view(name, runs, out))
     with open(f"{out}/views.sql", "w") as f:
@@ -142,7 +149,7 @@ def view(name, runs, out):
     """The layer's source as the route bound it, as a view with the layer's properties (the
     names its TileJSON lists, in OUT/props-<name>.txt)."""
     props = open(f"{out}/props-{name}.txt").read().split()
-    for sql, params in runs:
+    for sql, params, _ in runs:
         m = re.search(r"\bfrom \((select .*)\) l\s+where\b", sql, re.S) if "ST_AsMVT(" in sql else None
         if m:
             # Only the features' own properties: TileJSON also lists the low zooms' `count`

@@ -19,6 +19,11 @@ pub struct Sql {
     /// The layer's source with its parameters bound (see `query::start`).
     pub source: String,
     pub(super) binds: Vec<Value>,
+    /// Plan the statement for its bound values at every execution (an unnamed statement), not
+    /// once per connection: for a statement whose best plan depends on the values, where the
+    /// generic plan PostgreSQL switches to after five executions guesses the row counts from
+    /// defaults (see `tiles::aggregates`).
+    pub(super) plan_each_time: bool,
 }
 
 impl Sql {
@@ -77,7 +82,7 @@ impl Sql {
 
     /// The query, with every value bound.
     pub fn query(&self) -> Query<'static, Postgres, PgArguments> {
-        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
+        let mut q = sqlx::query(AssertSqlSafe(self.text.clone())).persistent(!self.plan_each_time);
         for v in &self.binds {
             q = match v {
                 Value::Text(s) => q.bind(s.clone()),

@@ -15,10 +15,13 @@ pub const KEY_POINTS: Layer = Layer {
     sensitivity: Restricted,
     patrol_layer: false,
     geometry: Point,
+    // Left joins, though every key point has its category (not null, a foreign key): a left join
+    // to a unique key whose columns a statement does not use is dropped by the planner, so the
+    // low-zoom counts read key_points alone, from one index (see `tiles::aggregates`).
     source: "select k.id, k.code, k.category, cat.name_vi as category_vi, cat.name_en as category_en,
                     k.severity, k.status::text as status, k.observed_at, c.code as commune_code,
                     c.name as commune_name, k.description, k.location as geom
-             from key_points k join key_point_categories cat on cat.code = k.category
+             from key_points k left join key_point_categories cat on cat.code = k.category
              left join admin_units c on c.id = k.commune_id
              where k.archived_at is null",
     reads: &["key_points", "key_point_categories", "admin_units"],
@@ -57,11 +60,12 @@ pub const MODEL_SITES: Layer = Layer {
     sensitivity: Internal,
     patrol_layer: false,
     geometry: Point,
+    // Left joins, though every site has its type (not null, a foreign key): see KEY_POINTS.
     source:
         "select s.id, s.code, s.type_code, t.name_vi as type_vi, t.name_en as type_en, s.name, s.host_kind,
                     c.code as commune_code, v.code as village_code, s.started_on, s.effectiveness,
                     s.rated_year::int as rated_year, s.geom
-             from model_sites s join model_types t on t.code = s.type_code
+             from model_sites s left join model_types t on t.code = s.type_code
              left join admin_units c on c.id = s.commune_id left join admin_units v on v.id = s.village_id
              where s.archived_at is null",
     reads: &["model_sites", "model_types", "admin_units"],
