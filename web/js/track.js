@@ -116,6 +116,8 @@ export function createTrackRecorder(container, ctx) {
       last: null, lastFixAt: null, username: ctx.me?.username,
     };
     note = '';
+    // Best effort: storage the browser may not evict under pressure, so a long recording is not lost to it.
+    navigator.storage?.persist?.().catch(() => {});
     await saveRecording(current);
     await reread();
     watch();
