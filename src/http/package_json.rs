@@ -3,8 +3,9 @@
 //! `area.mbtiles` (`packages::parse`, `packages::area_scope`): one streamed JSON document with
 //! the area's outline and, for each layer the caller's role may read (not the analyses), the
 //! features the items route gives for it at the package's date. Restricted records lie within
-//! the chosen communes; the other layers cover the area's box, the context around it, as the
-//! MBTiles' tiles do. Audited as an export before the first byte leaves.
+//! the chosen communes or stretch of border (and the caller's jurisdiction); the other layers
+//! cover the area's box, the context around it. Audited as an export before the first byte
+//! leaves.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -15,7 +16,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::extract::Params;
 use super::gate::Principal;
-use super::packages::{area_scope, parse};
+use super::packages::{Choice, area_scope, parse};
 use super::routes::Route;
 use super::{AppState, Result};
 use crate::auth::Permission;
@@ -34,7 +35,7 @@ pub fn routes() -> Vec<Route> {
 /// The version of the document's layout, for the page that keeps it.
 const VERSION: u32 = 1;
 
-/// `GET /api/v1/packages/area.json?communes=…&as_of=…`.
+/// `GET /api/v1/packages/area.json?communes=…&as_of=…` (or `segments=…&width=…`).
 async fn area_json(State(state): State<AppState>, who: Principal, Params(pairs): Params) -> Result<Response> {
     let request = parse(&pairs)?;
     let (area, scope) = area_scope(&who, &state, &request).await?;
@@ -48,7 +49,7 @@ async fn area_json(State(state): State<AppState>, who: Principal, Params(pairs):
     let layers = layers_for(&scope);
     let ids: Vec<&str> = layers.iter().map(|l| l.id).collect();
     let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let mut head = json!({
+    let mut about = json!({
         "type": "antq-package",
         "version": VERSION,
         "communes": area.communes,
@@ -56,15 +57,22 @@ async fn area_json(State(state): State<AppState>, who: Principal, Params(pairs):
         "bbox": area.bbox,
         "generated_at": generated,
         "layer_ids": ids,
-    })
-    .to_string();
+    });
+    let mut details =
+        json!({ "format": "json", "communes": area.communes, "as_of": request.date, "layers": ids });
+    // A stretch of border: its segments and width (the communes are those its area reaches).
+    if let Choice::Segments { width, .. } = request.choice {
+        for value in [&mut about, &mut details] {
+            value["segments"] = json!(area.segments);
+            value["width"] = json!(width);
+        }
+    }
+    let mut head = about.to_string();
     // The outline is already GeoJSON text from PostGIS: spliced in, not parsed again.
     head.pop();
     head.push_str(",\"area\":");
     head.push_str(&outline);
 
-    let details =
-        json!({ "format": "json", "communes": area.communes, "as_of": request.date, "layers": ids });
     // Audited before the first byte leaves: a download cut short was still an export.
     audit::record(
         &state.pool,

@@ -29,6 +29,19 @@ fn features<'a>(layers: &'a [(String, Vec<Value>)], id: &str) -> Option<&'a Vec<
     layers.iter().find(|(n, _)| n == id).map(|(_, f)| f)
 }
 
+/// JSON package downloads in the audit log whose first `key` (communes, segments) is `code`.
+async fn exports(pool: &sqlx::PgPool, key: &str, code: &str) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from audit_log where action = 'export' and target = 'package'
+           and details->>'format' = 'json' and details->$1->0->>'code' = $2",
+    )
+    .bind(key)
+    .bind(code)
+    .fetch_one(pool)
+    .await
+    .expect("audit")
+}
+
 #[tokio::test]
 async fn an_analysts_package_holds_each_layer_as_the_items_route_gives_it_and_the_communes_key_points_only() {
     let db = test_db().await;
@@ -76,14 +89,7 @@ async fn an_analysts_package_holds_each_layer_as_the_items_route_gives_it_and_th
         .collect();
     assert!(communes.contains(&"02644"), "{communes:?}");
 
-    let logged: i64 = sqlx::query_scalar(
-        "select count(*) from audit_log where action = 'export' and target = 'package'
-           and details->>'format' = 'json' and details->'communes'->0->>'code' = '02644'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .expect("audit");
-    assert_eq!(logged, 1, "the download is audited as an export");
+    assert_eq!(exports(&db.pool, "communes", "02644").await, 1, "the download is audited as an export");
 }
 
 #[tokio::test]
@@ -143,4 +149,30 @@ async fn an_editor_gets_its_own_commune_and_is_refused_another_by_name_and_each_
     }
     let (status, _) = get_json(&app(db.pool.clone()), "/api/v1/packages/area.json?communes=02635").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_stretch_of_border_package_names_its_segments_and_holds_the_key_points_within_its_width() {
+    let db = test_db().await;
+    seed_small(&db.pool).await;
+    let analyst = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    let (status, package) =
+        get_json(&analyst, "/api/v1/packages/area.json?segments=BS-1&width=2500&as_of=2020-06-01").await;
+    assert_eq!(status, StatusCode::OK, "{package}");
+    assert_eq!(package["segments"][0]["code"], "BS-1", "{}", package["segments"]);
+    assert_eq!(package["width"], 2500.0);
+    let communes: Vec<&str> =
+        package["communes"].as_array().expect("communes").iter().filter_map(|c| c["code"].as_str()).collect();
+    assert_eq!(communes, ["02635", "02644"], "the communes the stretch reaches into");
+    // The same ten as the MBTiles package of this stretch (tests/api/packages.rs, NEAR_BS1).
+    let layers = layers_of(&package);
+    assert_eq!(features(&layers, "key_points").map(Vec::len), Some(10));
+
+    // An editor of 02635: its part of the stretch only.
+    let editor = as_user(app(db.pool.clone()), &token(&db.pool, Role::Editor, &["02635"]).await);
+    let (status, package) = get_json(&editor, "/api/v1/packages/area.json?segments=BS-1&width=2500").await;
+    assert_eq!(status, StatusCode::OK, "{package}");
+    let layers = layers_of(&package);
+    assert_eq!(features(&layers, "key_points").map(Vec::len), Some(5));
+    assert_eq!(exports(&db.pool, "segments", "BS-1").await, 2, "both downloads audited with their stretch");
 }

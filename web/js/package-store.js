@@ -12,8 +12,11 @@ export const META = '/antq-pkg/meta';
 export const layerKey = (id) => `/antq-pkg/layers/${encodeURIComponent(id)}`;
 export const tileKey = (z, x, y) => `/antq-pkg/tiles/${z}/${x}/${y}`;
 
-/** A package's id: its communes and date (a refresh of the same area and date replaces it). */
-export const packageId = (codes, asOf) => `${[...codes].sort().join('-')}_${asOf}`;
+/**
+ * A package's id: its communes (or segments and width) and date, so a refresh of the same area
+ * and date replaces it.
+ */
+export const packageId = (codes, asOf, width) => `${[...codes].sort().join('-')}${width ? `_w${width}` : ''}_${asOf}`;
 
 /** Whether package `meta` has expired at `now` (the server's `expires_at`, when it sets one). */
 export const expired = (meta, now = Date.now()) => Boolean(meta.expires_at) && Date.parse(meta.expires_at) <= now;

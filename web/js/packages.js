@@ -1,8 +1,8 @@
 // The offline area package panel (#18 item 2): before going into the field a user chooses the
-// communes of the map's date, sees the package's estimated size and the browser's storage, asks
+// communes of the map's date, or a stretch of border (segments and a width), sees the package's estimated size and the browser's storage, asks
 // the browser to keep the data for good (`navigator.storage.persist()`), and downloads
-// `GET /api/v1/packages/area.json` (the layers the role reads, restricted records within those
-// communes) into Cache Storage (js/package-store.js). With no network the service worker draws
+// `GET /api/v1/packages/area.json` (the layers the role reads, restricted records within that
+// area) into Cache Storage (js/package-store.js). With no network the service worker draws
 // the map's layers from the packages. Packages are listed with their date, size and age, and can
 // be refreshed (downloaded again) or deleted; one the server gave an expiry is shown expired and
 // no longer used once it passes.
@@ -15,6 +15,9 @@ import { deletePackage, expired, listPackages, packageId, storePackage } from '.
 
 /** The most base map tiles one package keeps (about 15 MB of 10 KB tiles). */
 const MAX_BASEMAP_TILES = 1500;
+/** The widths offered for a stretch of border, metres either side (the server's default 2,000). */
+const WIDTHS = [1000, 2000, 5000];
+const SEGMENTS = '/api/v1/collections/border_segments/items?limit=10000&properties=code,name,commune_name';
 
 /** `bytes` as people read it: 820 KB, 1,4 MB. */
 export function formatBytes(bytes) {
@@ -35,7 +38,10 @@ const today = () => new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0
 export function createPackages(container, ctx) {
   const supported = 'caches' in window;
   let open = false;
+  let kind = 'communes'; // or 'segments': what the codes chosen are
   let chosen = [];
+  let width = 2000;
+  let segments = []; // the border segments offered: {code, name, commune_name}
   let estimate = null; // {text} or {error}
   let storage = '';
   let note = '';
@@ -60,15 +66,26 @@ export function createPackages(container, ctx) {
       replace(container, toggle, list.length ? el('p', { class: 'hint' }, listSummary()) : null);
       return;
     }
-    const name = (code) => ctx.communes().find((c) => c.code === code)?.name || code;
-    const select = el('select', { id: 'pkg-commune', 'aria-label': t('pkgCommune') },
-      offered().filter((c) => !chosen.includes(c.code)).map((c) => el('option', { value: c.code }, c.name)));
+    const choices = kind === 'segments'
+      ? segments.map((g) => ({ code: g.code, name: `${g.code} ${g.name}` }))
+      : offered();
+    const name = (code) => choices.find((c) => c.code === code)?.name || code;
+    const select = el('select', { id: 'pkg-commune', 'aria-label': t(kind === 'segments' ? 'pkgSegment' : 'pkgCommune') },
+      choices.filter((c) => !chosen.includes(c.code)).map((c) => el('option', { value: c.code }, c.name)));
+    const kinds = el('select', { id: 'pkg-kind', onchange: (e) => choose(e.target.value) },
+      el('option', { value: 'communes', selected: kind === 'communes' }, t('pkgByCommunes')),
+      el('option', { value: 'segments', selected: kind === 'segments' }, t('pkgBySegments')));
+    const widths = kind === 'segments' ? [el('label', { for: 'pkg-width' }, t('pkgWidth')),
+      el('select', { id: 'pkg-width', onchange: (e) => { width = Number(e.target.value); estimate = null; render(); } },
+        WIDTHS.map((w) => el('option', { value: w, selected: w === width }, `${formatNumber(w / 1000)} km`)))] : [];
     const body = el('div', { id: 'pkg-body', class: 'packages-body' },
       el('p', { class: 'hint' }, t('pkgIntro')),
       el('p', {}, tf('pkgDate', { date: formatDate(ctx.asOf() || today()) })),
-      el('label', { for: 'pkg-commune' }, t('pkgCommune')),
+      el('label', { for: 'pkg-kind' }, t('pkgKind')), kinds,
+      el('label', { for: 'pkg-commune' }, t(kind === 'segments' ? 'pkgSegment' : 'pkgCommune')),
       el('div', { class: 'row' }, select,
         el('button', { type: 'button', id: 'pkg-add', onclick: () => add(select.value) }, t('pkgAdd'))),
+      ...widths,
       el('p', {}, `${t('pkgChosen')}: `, chosen.length ? chosen.map((code) => el('span', { class: 'chip', 'data-pkg-chosen': code },
         name(code), ' ', el('button', {
           type: 'button', class: 'link', 'aria-label': tf('pkgRemove', { name: name(code) }),
@@ -76,7 +93,7 @@ export function createPackages(container, ctx) {
         }, '✕'))) : t('pkgNoneChosen')),
       el('div', { class: 'row' },
         el('button', { type: 'button', id: 'pkg-estimate', disabled: !chosen.length || Boolean(busy), onclick: runEstimate }, t('pkgEstimate')),
-        el('button', { type: 'button', id: 'pkg-download', class: 'primary', disabled: !chosen.length || Boolean(busy), onclick: () => download(chosen, ctx.asOf()) }, t('pkgDownload'))),
+        el('button', { type: 'button', id: 'pkg-download', class: 'primary', disabled: !chosen.length || Boolean(busy), onclick: () => download(area(), ctx.asOf()) }, t('pkgDownload'))),
       estimate ? el('p', { id: 'pkg-size', class: estimate.error ? 'error' : '' }, estimate.text) : null,
       el('p', { id: 'pkg-storage', class: 'hint' }, storage),
       el('p', { id: 'pkg-note', role: 'status', 'data-busy': busy ? '1' : '0' }, busy || note),
@@ -86,7 +103,16 @@ export function createPackages(container, ctx) {
   }
 
   const listSummary = () => list.map((p) => `${names(p)} (${formatDate(p.as_of)})`).join('; ');
-  const names = (meta) => meta.communes.map((c) => c.name).join(', ');
+  // A stretch of border is named by its segments (and width), communes by their names.
+  const names = (meta) => (meta.segments?.length
+    ? `${meta.segments.map((g) => g.code).join(', ')} (${formatNumber(meta.width / 1000)} km)`
+    : meta.communes.map((c) => c.name).join(', '));
+  /** The area chosen, as the package routes' parameters. */
+  const area = () => (kind === 'segments' ? { segments: chosen.join(','), width } : { communes: chosen.join(',') });
+  /** A stored package's area, to download it again. */
+  const areaOf = (meta) => (meta.segments?.length
+    ? { segments: meta.segments.map((g) => g.code).join(','), width: meta.width }
+    : { communes: meta.communes.map((c) => c.code).join(',') });
 
   function item(meta) {
     const old = expired(meta);
@@ -95,8 +121,19 @@ export function createPackages(container, ctx) {
       tf('pkgItem', { date: formatDate(meta.as_of), size: formatBytes(meta.bytes), age: ageText(meta.stored_at) }),
       meta.expires_at ? el('span', { class: old ? 'error' : 'hint' }, ` · ${old ? t('pkgExpired') : tf('pkgExpires', { date: formatDate(meta.expires_at) })}`) : null,
       el('div', { class: 'row' },
-        el('button', { type: 'button', 'data-pkg-refresh': meta.id, disabled: Boolean(busy), onclick: () => download(meta.communes.map((c) => c.code), meta.as_of) }, t('pkgRefresh')),
+        el('button', { type: 'button', 'data-pkg-refresh': meta.id, disabled: Boolean(busy), onclick: () => download(areaOf(meta), meta.as_of) }, t('pkgRefresh')),
         el('button', { type: 'button', 'data-pkg-delete': meta.id, disabled: Boolean(busy), onclick: () => remove(meta) }, t('pkgDelete'))));
+  }
+
+  /** Chooses communes or segments (the server takes one or the other), loading the segments once. */
+  async function choose(next) {
+    kind = next;
+    chosen = [];
+    estimate = null;
+    if (kind === 'segments' && !segments.length) {
+      segments = (await getCached(SEGMENTS).catch(() => ({ features: [] }))).features.map((f) => f.properties);
+    }
+    render();
   }
 
   function add(code) {
@@ -117,7 +154,7 @@ export function createPackages(container, ctx) {
     busy = t('pkgEstimating');
     render();
     try {
-      const e = await getCached(`/api/v1/packages/estimate${query({ communes: chosen.join(','), as_of: ctx.asOf() })}`);
+      const e = await getCached(`/api/v1/packages/estimate${query({ ...area(), as_of: ctx.asOf() })}`);
       estimate = { text: tf('pkgSize', { size: formatBytes(e.bytes_estimate), tiles: formatNumber(e.tiles), min: e.minzoom, max: e.maxzoom }) };
     } catch (error) {
       estimate = { error: true, text: `${t('pkgNoEstimate')}: ${errorText(error)}` };
@@ -126,15 +163,15 @@ export function createPackages(container, ctx) {
     await showStorage();
   }
 
-  /** Downloads and keeps the package of `codes` at `asOf` ('' for today), replacing an older copy. */
-  async function download(codes, asOf) {
+  /** Downloads and keeps the package of `chosenArea` at `asOf` ('' for today), replacing an older copy. */
+  async function download(chosenArea, asOf) {
     if (!navigator.onLine) { note = t('pkgOffline'); render(); return; }
     // Asked on the user's press, as browsers want; Chromium answers from the site's engagement.
     const persisted = navigator.storage?.persist ? await navigator.storage.persist().catch(() => false) : false;
     try {
       busy = tf('pkgDownloading', { size: formatBytes(0) });
       render();
-      const response = await fetch(`/api/v1/packages/area.json${query({ communes: codes.join(','), as_of: asOf })}`,
+      const response = await fetch(`/api/v1/packages/area.json${query({ ...chosenArea, as_of: asOf })}`,
         { credentials: 'same-origin', headers: { Accept: 'application/json' } });
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       const text = await readAll(response, (n) => {
@@ -145,8 +182,10 @@ export function createPackages(container, ctx) {
       const pkg = JSON.parse(text);
       const tiles = await basemapTiles(pkg.bbox);
       const meta = {
-        id: packageId(pkg.communes.map((c) => c.code), pkg.as_of),
+        id: packageId(pkg.segments?.length ? pkg.segments.map((g) => g.code) : pkg.communes.map((c) => c.code), pkg.as_of, pkg.width),
         communes: pkg.communes,
+        segments: pkg.segments || [],
+        width: pkg.width || null,
         as_of: pkg.as_of,
         bbox: pkg.bbox,
         generated_at: pkg.generated_at,

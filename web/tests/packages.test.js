@@ -138,3 +138,48 @@ test('signing out wipes the packages; a commune outside the jurisdiction is refu
   assert.ok(!(await cacheNames(editor.page)).some((n) => n.startsWith('antq-pkg-')));
   await editor.context.close();
 });
+
+test('a stretch of border is kept by its segments; once expired it is shown so and no longer drawn', async () => {
+  const { context, page } = await visit('analyst');
+  await page.click('#pkg-toggle');
+  await page.selectOption('#pkg-kind', 'segments');
+  await page.waitForSelector('#pkg-commune option[value="BG-01"]', { state: 'attached' });
+  await page.click('#pkg-toggle');
+  const { note } = await downloadPackage(page, 'BG-01');
+  assert.match(note, /^Đã lưu gói BG-01 \(2 km\) \(/);
+  const [meta] = await page.evaluate(async () => {
+    const out = [];
+    for (const name of await caches.keys()) {
+      if (name.startsWith('antq-pkg-')) out.push(await (await (await caches.open(name)).match('/antq-pkg/meta')).json());
+    }
+    return out;
+  });
+  assert.deepEqual(meta.segments.map((g) => g.code), ['BG-01']);
+  assert.equal(meta.width, 2000);
+  assert.ok(meta.layers.find((l) => l.id === 'key_points').count > 0, JSON.stringify(meta.layers));
+
+  // The server's expiry (the admin's setting) passed: rewritten here, as if the days had gone.
+  await page.evaluate(async (id) => {
+    const cache = await caches.open(`antq-pkg-${id}`);
+    const kept = await (await cache.match('/antq-pkg/meta')).json();
+    await cache.put('/antq-pkg/meta', new Response(JSON.stringify({ ...kept, expires_at: '2026-01-01T00:00:00Z' })));
+  }, meta.id);
+  await page.evaluate(async () => {
+    const cache = await caches.open('antq-data');
+    for (const request of await cache.keys()) {
+      if (/\/items$/.test(new URL(request.url).pathname)) await cache.delete(request);
+    }
+  });
+  await context.setOffline(true);
+  await page.reload();
+  await idle(page);
+  assert.equal((await layer(page, 'key_points')).drawn, 0, 'an expired package is not drawn');
+  const answer = await page.evaluate(() => fetch('/api/v1/collections/key_points/items?limit=10000')
+    .then((r) => `${r.status}`, (e) => e.name));
+  assert.equal(answer, 'TypeError', 'no network and nothing kept: the read fails');
+  await page.click('#pkg-toggle');
+  const listed = page.locator(`#pkg-list li[data-package="${meta.id}"]`);
+  assert.equal(await listed.getAttribute('class'), 'expired');
+  assert.match(await listed.textContent(), /hết hạn, không dùng nữa: hãy tải lại/);
+  await context.close();
+});

@@ -38,10 +38,10 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
         (Method::GET, "/api/v1/packages/area.json") => {
             let mut op = operation(
                 "An offline area package for the web map, streamed as one JSON document: the area's outline \
-                 (`area`), its communes, date and box, then `layers`, one GeoJSON FeatureCollection per layer the \
-                 role reads (named by its id; not the analyses) with the features the items route gives at that \
-                 date: restricted records within the communes, other layers within the area's box. Audited as an \
-                 export",
+                 (`area`), its communes (and segments and width for a stretch of border), date and box, then \
+                 `layers`, one GeoJSON FeatureCollection per layer the role reads (named by its id; not the \
+                 analyses) with the features the items route gives at that date: restricted records within the \
+                 area, other layers within the area's box. Audited as an export",
                 p,
                 area_params(),
                 ("200", "application/json", "the package"),
