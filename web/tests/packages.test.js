@@ -43,6 +43,16 @@ async function downloadPackage(page, code) {
   return { size, storage, note: await page.textContent('#pkg-note') };
 }
 
+/** Deletes the kept answers of every layer's items (`antq-data`), so only packages can answer them. */
+const dropKeptItems = (page) => page.evaluate(async () => {
+  const cache = await caches.open('antq-data');
+  let n = 0;
+  for (const request of await cache.keys()) {
+    if (/^\/api\/v1\/collections\/[^/]+\/items$/.test(new URL(request.url).pathname)) n += await cache.delete(request) ? 1 : 0;
+  }
+  return n;
+});
+
 /** The names of the caches of the page's origin. */
 const cacheNames = (page) => page.evaluate(() => caches.keys());
 
@@ -72,14 +82,7 @@ test('a downloaded package draws its commune offline, is listed with its date an
   await screenshot(page, 'package-panel');
 
   // Only the package remains for the layers: the kept answers of every layer's items go.
-  const dropped = await page.evaluate(async () => {
-    const cache = await caches.open('antq-data');
-    let n = 0;
-    for (const request of await cache.keys()) {
-      if (/\/api\/v1\/collections\/[^/]+\/items/.test(new URL(request.url).pathname)) n += await cache.delete(request) ? 1 : 0;
-    }
-    return n;
-  });
+  const dropped = await dropKeptItems(page);
   assert.ok(dropped >= 2, `kept item answers removed: ${dropped}`);
   await context.setOffline(true);
   await page.reload();
@@ -164,12 +167,7 @@ test('a stretch of border is kept by its segments; once expired it is shown so a
     const kept = await (await cache.match('/antq-pkg/meta')).json();
     await cache.put('/antq-pkg/meta', new Response(JSON.stringify({ ...kept, expires_at: '2026-01-01T00:00:00Z' })));
   }, meta.id);
-  await page.evaluate(async () => {
-    const cache = await caches.open('antq-data');
-    for (const request of await cache.keys()) {
-      if (/\/items$/.test(new URL(request.url).pathname)) await cache.delete(request);
-    }
-  });
+  await dropKeptItems(page);
   await context.setOffline(true);
   await page.reload();
   await idle(page);
@@ -181,5 +179,41 @@ test('a stretch of border is kept by its segments; once expired it is shown so a
   const listed = page.locator(`#pkg-list li[data-package="${meta.id}"]`);
   assert.equal(await listed.getAttribute('class'), 'expired');
   assert.match(await listed.textContent(), /hết hạn, không dùng nữa: hãy tải lại/);
+  await context.close();
+});
+
+// The README's field guide shows these three (scripts/update-guide.sh copies them to docs/guide/):
+// on a phone, the package panel after a download, the outbox holding a record made offline, and
+// the map drawn offline with the top bar's line saying so.
+test('phone: the package panel, the outbox and the offline line, as the field guide shows them', async () => {
+  const { context, page } = await openPage(browser, { width: 390, height: 844, serviceWorkers: 'allow' });
+  await signIn(page, 'admin', '#l=communes,villages,border_segments,key_points&z=13&ll=22.505,103.975');
+  await page.evaluate(() => window.antq.offline().ready());
+  await page.waitForFunction(() => Boolean(navigator.serviceWorker.controller));
+  await page.waitForSelector('#outbox-sync');
+  const drawer = async (open) => {
+    if ((await page.locator('#side.open').count() > 0) !== open) await page.click('#menu-toggle');
+    await page.waitForTimeout(400); // the drawer slides
+  };
+  await drawer(true);
+  const { note } = await downloadPackage(page, COMMUNE);
+  assert.match(note, /^Đã lưu gói Phường Lào Cai/);
+  await page.locator('#h-packages').evaluate((h) => h.scrollIntoView());
+  await screenshot(page, 'package-phone');
+
+  await context.setOffline(true);
+  const [lon, lat] = await page.evaluate(() => { const c = window.antq.map().getCenter(); return [c.lng, c.lat]; });
+  await page.evaluate(([x, y]) => window.antq.editing().create('key_points',
+    { code: `KP-PHONE-${Date.now()}`, category: 'drugs', observed_at: '2026-12-01T02:00:00.000Z', description: 'ghi ngoại tuyến' }, [x, y]), [lon, lat]);
+  await page.waitForSelector('#outbox-list li');
+  await page.locator('#h-outbox').evaluate((h) => h.scrollIntoView());
+  await screenshot(page, 'outbox-phone');
+
+  await dropKeptItems(page);
+  await page.reload();
+  await idle(page);
+  assert.equal(await page.locator('#net-status').getAttribute('data-offline'), 'true');
+  await screenshot(page, 'offline-phone');
+  // Closed offline: the record never reaches the server, the demo stays as it was.
   await context.close();
 });
