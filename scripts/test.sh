@@ -37,7 +37,8 @@ start_demo "$WEB_TEST_DIR"
 url=$demo_url
 echo "browser tests against $url (log: $WEB_TEST_DIR/antq.log)"
 # One test file at a time: the machine is small, and each file starts its own browser.
-ANTQ_WEB_URL=$url node --test --test-concurrency=1 web/tests/ || status=$?
+# The data directory lets web/tests/wipe.test.js make its own users and age a session there.
+ANTQ_WEB_DATA_DIR=$WEB_TEST_DIR/pg ANTQ_WEB_URL=$url node --test --test-concurrency=1 web/tests/ || status=$?
 stop_demo
 
 # Generated requests against every operation of the OpenAPI definition in all four phases, as an

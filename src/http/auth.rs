@@ -85,8 +85,8 @@ async fn logout(State(state): State<AppState>, who: Principal, headers: HeaderMa
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clearing_cookie(&state, &headers))]).into_response())
 }
 
-/// A `Set-Cookie` value that deletes the session cookie (sign-out, a session ended on the server).
-pub(super) fn clearing_cookie(state: &AppState, headers: &HeaderMap) -> HeaderValue {
+/// A `Set-Cookie` value that deletes the session cookie (sign-out).
+fn clearing_cookie(state: &AppState, headers: &HeaderMap) -> HeaderValue {
     let secure = super::headers::over_tls(state.http.cookie_security, headers);
     let cookie = format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",

@@ -241,15 +241,11 @@ pub async fn gate(State(gate): State<Gate>, mut req: Request, next: Next) -> Res
         Ok(p) => p,
         Err((error, entry)) => {
             record(state, &entry.with_target(&target)).await;
-            let ended = matches!(error, ApiError::SessionEnded(_));
-            let mut response = error.into_response();
-            if ended {
-                // The cookie names a session that will never work again: drop it, so the page's
-                // next request (after it wiped the device) is simply not signed in.
-                let clear = super::auth::clearing_cookie(state, req.headers());
-                response.headers_mut().insert(header::SET_COOKIE, clear);
-            }
-            return response;
+            // An ended session's cookie is left in place on purpose: whichever request of the page
+            // meets the ending first (a tile, a kept-copy refresh), every later one still carries
+            // the reason, so the page cannot miss it and fall back to a plain sign-in without
+            // wiping. A new sign-in replaces the cookie.
+            return error.into_response();
         }
     };
     if let Err((error, reason)) = authorize(&principal, permission, &method, req.headers()) {

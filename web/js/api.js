@@ -1,8 +1,11 @@
 // The API client: every request goes to this page's own origin (relative URLs, same-origin
 // credentials), and writes carry the session's CSRF token.
 
+import { ENDED_CODES } from './wipe.js';
+
 let csrfToken = null;
 let onUnauthorized = null;
+let onEnded = null;
 let answered = () => {};
 const read = new Set();
 
@@ -26,6 +29,20 @@ function note(method, path, response) {
 /** Called when a signed-in page gets 401 (the session expired or was ended elsewhere). */
 export function whenSignedOut(handler) {
   onUnauthorized = handler;
+}
+
+/**
+ * Called with the code when any answer says an admin ended the session or disabled the user (or
+ * it was signed out): the device must wipe what it keeps. Awaited before the request fails.
+ */
+export function whenSessionEnded(handler) {
+  onEnded = handler;
+}
+
+/** A 401: a session ended on the server goes to the wipe; any other to `whenSignedOut`. */
+async function unauthorized(path, data) {
+  if (ENDED_CODES.has(data?.code) && onEnded) await onEnded(data.code);
+  else if (onUnauthorized && !path.startsWith('/auth/')) onUnauthorized();
 }
 
 /** An error answered by the API, with its status and JSON `code`/`description`. */
@@ -55,7 +72,7 @@ async function request(method, path, body) {
   note(method, path, response);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (response.status === 401 && onUnauthorized && !path.startsWith('/auth/')) onUnauthorized();
+  if (response.status === 401) await unauthorized(path, data);
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -82,7 +99,7 @@ export async function send(method, path, body, { ifMatch, type, key } = {}) {
   });
   note(method, path, response);
   const data = await response.json().catch(() => null);
-  if (response.status === 401 && onUnauthorized) onUnauthorized();
+  if (response.status === 401) await unauthorized('', data);
   if (!response.ok) throw new ApiError(response.status, data);
   return { data, etag: response.headers.get('ETag') };
 }

@@ -3,7 +3,56 @@
 
 import { ApiError, get, post, setCsrf } from './api.js';
 import { el, replace } from './dom.js';
-import { t } from './i18n.js';
+import { t, tf } from './i18n.js';
+import { items as outboxItems } from './outbox.js';
+import { recordings } from './trackstore.js';
+import { wipeLocal } from './wipe.js';
+
+// Why the server ended the session, kept across the reload for the sign-in form (sessionStorage:
+// this tab only, and nothing of the police data).
+const ENDED_KEY = 'antq-session-ended';
+const ENDED_TEXT = { session_revoked: 'endedRevoked', user_disabled: 'endedDisabled', session_signed_out: 'endedSignedOut' };
+let ending = null;
+
+/** Records not yet sent (the outbox, recorded tracks), counted without creating their stores. */
+async function countUnsent() {
+  const names = indexedDB.databases
+    ? (await indexedDB.databases().catch(() => [])).map((d) => d.name)
+    : ['antq-field', 'antq-tracks'];
+  let n = 0;
+  if (names.includes('antq-field')) n += (await outboxItems().catch(() => [])).length;
+  if (names.includes('antq-tracks')) n += (await recordings().catch(() => [])).length;
+  return n;
+}
+
+/**
+ * The server says an admin ended this session or disabled the user (or it was signed out): police
+ * data must not stay on the phone, so everything kept is wiped at once, unsent records included
+ * (the sign-in form says how many), and the page starts again, with nothing left in memory. An
+ * expired session never comes here: it is a plain 401, and the outbox waits for the next sign-in.
+ */
+export function endedByServer(code) {
+  ending ||= (async () => {
+    const unsent = await countUnsent();
+    await wipeLocal();
+    // The cookie stays (the server answers the same to every request with it): after one reload
+    // the form shows, rather than reloading again.
+    if (sessionStorage.getItem(ENDED_KEY)) return;
+    sessionStorage.setItem(ENDED_KEY, JSON.stringify({ code, unsent }));
+    location.reload();
+  })();
+  return ending;
+}
+
+/** The notice of a session ended by the server, once (null when there is none). */
+function endedNotice() {
+  const kept = sessionStorage.getItem(ENDED_KEY);
+  if (!kept) return null;
+  sessionStorage.removeItem(ENDED_KEY);
+  const { code, unsent } = JSON.parse(kept);
+  const more = unsent ? tf('endedUnsent', { n: unsent }) : '';
+  return el('p', { class: 'notice', role: 'alert', id: 'session-ended' }, tf(ENDED_TEXT[code] || 'endedRevoked', { unsent: more }));
+}
 
 /** The signed-in user (GET /auth/me), or null. */
 export async function currentUser() {
@@ -49,6 +98,7 @@ export function signIn(container) {
     el('h1', {}, t('appTitle')),
     el('p', {}, t('appSubtitle')),
     el('h2', {}, t('signInTitle')),
+    endedNotice(),
     el('label', { for: 'username' }, t('username')), username,
     el('label', { for: 'password' }, t('password')), password,
     button, message);

@@ -28,6 +28,10 @@ export const FIELD_STRINGS = {
     outboxWaiting: 'Chưa có mạng: sẽ gửi khi có sóng.',
     outboxQueued: 'Đã lưu trên máy, sẽ gửi khi có mạng.',
     signOutPending: 'Còn {n} bản ghi chưa gửi. Đăng xuất sẽ xóa chúng khỏi máy này: bấm Đăng xuất lần nữa để xác nhận.',
+    endedRevoked: 'Quản trị viên đã kết thúc phiên đăng nhập của bạn. Dữ liệu lưu trên thiết bị này đã được xóa{unsent}. Hãy đăng nhập lại.',
+    endedDisabled: 'Quản trị viên đã vô hiệu hóa tài khoản của bạn. Dữ liệu lưu trên thiết bị này đã được xóa{unsent}.',
+    endedSignedOut: 'Phiên đăng nhập này đã đăng xuất. Dữ liệu lưu trên thiết bị này đã được xóa{unsent}.',
+    endedUnsent: ', kể cả {n} bản ghi chưa gửi',
   },
   en: {
     online: 'Online',
@@ -55,5 +59,9 @@ export const FIELD_STRINGS = {
     outboxWaiting: 'No network: they will be sent when there is signal.',
     outboxQueued: 'Saved on this device; it will be sent when there is network.',
     signOutPending: '{n} records are not sent yet. Signing out deletes them from this device: press Sign out again to confirm.',
+    endedRevoked: 'An administrator ended your session. The data kept on this device was deleted{unsent}. Sign in again.',
+    endedDisabled: 'An administrator disabled your account. The data kept on this device was deleted{unsent}.',
+    endedSignedOut: 'This session was signed out. The data kept on this device was deleted{unsent}.',
+    endedUnsent: ', including {n} unsent records',
   },
 };

@@ -4,8 +4,8 @@
 /* global L */
 
 import { parameterControls } from './analysis.js';
-import { clearCache, get, getCached, whenSignedOut } from './api.js';
-import { currentUser, hasPermission, signIn, signOut } from './auth.js';
+import { clearCache, get, getCached, whenSessionEnded, whenSignedOut } from './api.js';
+import { currentUser, endedByServer, hasPermission, signIn, signOut } from './auth.js';
 import { loadCatalog } from './catalog.js';
 import { createCoordination } from './coordination.js';
 import { createFilterPanel } from './filterpanel.js';
@@ -51,6 +51,10 @@ const offline = createOffline({
     if (map) await refresh();
   },
 });
+
+// From the very first request (the check of who is signed in): an admin ended the session or
+// disabled the user, so the device is wiped at once.
+whenSessionEnded(endedByServer);
 
 const setBusy = (delta) => {
   busy += delta;

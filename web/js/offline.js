@@ -3,8 +3,7 @@
 // visit opens with no network, and says in the top bar how fresh the data on screen is.
 
 import { onAnswer, readSoFar } from './api.js';
-import { wipeOutbox } from './outbox.js';
-import { wipeTracks } from './trackstore.js';
+import { wipeLocal } from './wipe.js';
 import { el, replace } from './dom.js';
 import { formatDate, t, tf } from './i18n.js';
 
@@ -99,19 +98,10 @@ export function createOffline({ status, banner, formOpen, onOnline }) {
   }
 
   /**
-   * Empties what this device keeps (at sign-out): every `antq-` cache but the app shell (the
-   * kept data and the area packages, `antq-pkg-…`), the outbox and recorded tracks.
+   * Empties what this device keeps (at sign-out): every `antq-` cache but the app, the outbox,
+   * recorded tracks, packages and settings (web/js/wipe.js).
    */
-  async function wipe() {
-    localStorage.removeItem(LAST_SYNC);
-    if ('caches' in window) {
-      for (const name of await caches.keys()) {
-        if (name.startsWith('antq-') && !name.startsWith('antq-shell-')) await caches.delete(name);
-      }
-    }
-    await wipeOutbox();
-    await wipeTracks();
-  }
+  const wipe = () => wipeLocal();
 
   // The first requests after the signal returns often still fail (and kept copies answer):
   // read again a few times, a few seconds apart, until the network answers.

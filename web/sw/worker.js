@@ -113,6 +113,8 @@ async function fromData(event, request) {
     return response;
   });
   event.waitUntil(network.catch(() => null));
+  // Any answer of the network wins, a 401 included (never kept, never replaced by a copy): the
+  // page must see a session the server ended, and wipe what this device keeps.
   const copy = await cache.match(request);
   const slow = new Promise((resolve) => { setTimeout(() => resolve(null), SLOW_MS); });
   if (!copy) {

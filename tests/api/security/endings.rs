@@ -66,14 +66,15 @@ async fn a_revoked_session_answers_session_revoked_to_its_holder_and_the_user_ma
         let (status, headers, body) = me(&app, cookie).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["code"], "session_revoked", "{body}");
-        assert!(clears_cookie(&headers), "the dead cookie is dropped");
+        assert!(!clears_cookie(&headers), "kept, so that every later request still says why");
     }
+    assert_eq!(me(&app, &phone).await.2["code"], "session_revoked", "and again on the next request");
     let revoked = audit_rows(&db.pool, "user.sessions_revoke").await;
     assert_eq!(revoked.len(), 1);
     assert_eq!((revoked[0].0.as_str(), revoked[0].1.as_deref()), ("ok", Some("boss")));
     assert_eq!(revoked[0].2["sessions_ended"], 2);
     let refused = audit_rows(&db.pool, "auth.session").await;
-    assert_eq!(refused.len(), 2);
+    assert_eq!(refused.len(), 3);
     assert_eq!((refused[0].1.as_deref(), &refused[0].2["end_reason"]), (Some("lan"), &json!("revoked")));
     // The user is not disabled: a new sign-in works, and revoking again ends only that one.
     let again = cookie_of(&app, "lan").await;
@@ -93,7 +94,7 @@ async fn disabling_a_user_answers_user_disabled_to_each_of_its_sessions() {
     assert_eq!(body, json!({ "username": "lan", "disabled": true, "sessions_ended": 1 }));
     let (status, headers, body) = me(&app, &phone).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("user_disabled")));
-    assert!(clears_cookie(&headers));
+    assert!(!clears_cookie(&headers));
     assert_eq!(login(&app, "lan", PASSWORD).await.0, StatusCode::UNAUTHORIZED, "sign-in refused");
     let disabled = audit_rows(&db.pool, "user.disable").await;
     assert_eq!((disabled[0].1.as_deref(), &disabled[0].2["sessions_ended"]), (Some("boss"), &json!(1)));
