@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { inGeometry } from '../js/jurisdiction.js';
+import { tilesOver } from '../js/packages.js';
 import { apiJson, errorsAfterSignIn, idle, launch, layer, openPage, screenshot, signIn } from './support.js';
 
 const COMMUNE = '02647';
@@ -180,6 +181,51 @@ test('a stretch of border is kept by its segments; once expired it is shown so a
   assert.equal(await listed.getAttribute('class'), 'expired');
   assert.match(await listed.textContent(), /hết hạn, không dùng nữa: hãy tải lại/);
   await context.close();
+});
+
+// A 1×1 PNG, standing for a base map tile.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
+test('a raster base map antq serves: its tiles over the area go into the package and answer offline', async () => {
+  // The demo has no --basemap-file: /config.json and the tiles are given here (the worker is
+  // blocked in this context, so the page's own requests are the ones routed).
+  const { context, page } = await openPage(browser);
+  await page.route('**/config.json', (route) => route.fulfill({ json: { basemap: {
+    url: '/basemap/{z}/{x}/{y}', attribution: 'thử', format: 'png', vector: false, minzoom: 8, maxzoom: 12 } } }));
+  let served = 0;
+  await page.route('**/basemap/**', (route) => { served += 1; return route.fulfill({ body: PNG, contentType: 'image/png' }); });
+  await signIn(page, 'viewer');
+  const before = served;
+  const { note } = await downloadPackage(page, COMMUNE);
+  assert.match(note, /^Đã lưu gói Phường Lào Cai/);
+  const kept = await page.evaluate(async () => {
+    const [name] = (await caches.keys()).filter((n) => n.startsWith('antq-pkg-'));
+    const cache = await caches.open(name);
+    const meta = await (await cache.match('/antq-pkg/meta')).json();
+    const tiles = (await cache.keys()).map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/antq-pkg/tiles/'));
+    return { meta, tiles };
+  });
+  const expected = tilesOver(kept.meta.bbox, 8, 12).map(([z, x, y]) => `/antq-pkg/tiles/${z}/${x}/${y}`);
+  assert.deepEqual(kept.tiles.sort(), expected.sort(), 'zooms 8 to 12 (the file\'s) over the area\'s box');
+  assert.equal(kept.meta.basemap_tiles, expected.length);
+  assert.ok(served - before >= expected.length, `tiles fetched: ${served - before}`);
+  await context.close();
+
+  // The worker answers a kept tile with no network, and not once its package has expired.
+  const { context: ctx2, page: page2 } = await visit('viewer');
+  const tile = async (expires) => {
+    await page2.evaluate(async ([bytes, until]) => {
+      const { storePackage } = await import('/js/package-store.js');
+      const meta = { id: 'thu_2026-12-03', communes: [], as_of: '2026-12-03', generated_at: '2026-12-03T00:00:00Z',
+        stored_at: new Date().toISOString(), expires_at: until, layers: [] };
+      await storePackage({ layers: [] }, meta, [[10, 807, 446, new Response(new Uint8Array(bytes), { headers: { 'Content-Type': 'image/png' } })]]);
+    }, [[...PNG], expires]);
+    return page2.evaluate(() => fetch('/basemap/10/807/446').then(async (r) => `${r.status} ${(await r.arrayBuffer()).byteLength}`, (e) => e.name));
+  };
+  await ctx2.setOffline(true);
+  assert.equal(await tile(null), `200 ${PNG.length}`);
+  assert.equal(await tile('2026-01-01T00:00:00Z'), 'TypeError');
+  await ctx2.close();
 });
 
 // The README's field guide shows these three (scripts/update-guide.sh copies them to docs/guide/):

@@ -146,3 +146,22 @@ test('track recorder: metres on the mean-radius sphere, GPX segments with times 
   // The upload leaves out a segment of one point: the server stores each segment as a line.
   assert.equal((toGpx(rec, fixes, { minPoints: 2 }).match(/<trkpt /g) || []).length, 2);
 });
+
+test('packages: base map tiles over a box by the XYZ scheme, sizes in KB and MB, ids by area and date', async () => {
+  const { formatBytes, tilesOver } = await import('../js/packages.js');
+  const { packageId } = await import('../js/package-store.js');
+  // By the scheme's definition (OSM "Slippy map tilenames"): zoom 0 is one tile; at zoom 1 the
+  // point (0°, 0°) is the corner of the four tiles, so a box just east and south of it is tile (1, 1).
+  assert.deepEqual(tilesOver([-10, -10, 10, 10], 0, 0), [[0, 0, 0]]);
+  assert.deepEqual(tilesOver([0.1, -10, 10, -0.1], 1, 1), [[1, 1, 1]]);
+  assert.deepEqual(tilesOver([-10, -10, 10, 10], 1, 1), [[1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1]]);
+  // Phường Lào Cai's box (the demo): one tile at zoom 10, four at zoom 12; the cap holds.
+  const box = [103.934258, 22.450703, 104.059686, 22.571037];
+  assert.deepEqual(tilesOver(box, 10, 10), [[10, 807, 446]]);
+  assert.equal(tilesOver(box, 12, 12).length, 4);
+  assert.equal(tilesOver(box, 8, 18).length, 1500);
+  setLang('vi');
+  assert.deepEqual([formatBytes(640415), formatBytes(3326967), formatBytes(200 * 1024 * 1024)], ['625 KB', '3,2 MB', '200 MB']);
+  assert.equal(packageId(['02752', '02647'], '2026-12-03'), '02647-02752_2026-12-03');
+  assert.equal(packageId(['BG-06', 'BG-05'], '2026-12-03', 2000), 'BG-05-BG-06_w2000_2026-12-03');
+});
