@@ -33,6 +33,7 @@ pub mod replicas;
 pub mod reports;
 pub mod search;
 pub mod sessions;
+pub mod settings;
 pub mod tracks;
 pub mod users;
 

@@ -40,6 +40,7 @@ mod reports;
 pub mod routes;
 mod search;
 mod segments;
+mod settings;
 mod state;
 mod tiles;
 mod users;
@@ -72,6 +73,7 @@ pub fn routes() -> Vec<Route> {
         imports::routes(),
         designations::routes(),
         users::routes(),
+        settings::routes(),
         model_sites::routes(),
         patrols::routes(),
         ogc::routes(),

@@ -16,7 +16,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::extract::Params;
 use super::gate::Principal;
-use super::packages::{Choice, area_scope, parse};
+use super::packages::{Choice, Life, area_scope, parse};
 use super::routes::Route;
 use super::{AppState, Result};
 use crate::auth::Permission;
@@ -48,7 +48,8 @@ async fn area_json(State(state): State<AppState>, who: Principal, Params(pairs):
     };
     let layers = layers_for(&scope);
     let ids: Vec<&str> = layers.iter().map(|l| l.id).collect();
-    let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let life = Life::now(&state).await?;
+    let generated = life.created_text();
     let mut about = json!({
         "type": "antq-package",
         "version": VERSION,
@@ -56,6 +57,7 @@ async fn area_json(State(state): State<AppState>, who: Principal, Params(pairs):
         "as_of": request.date,
         "bbox": area.bbox,
         "generated_at": generated,
+        "expires_at": life.expires_text(),
         "layer_ids": ids,
     });
     let mut details =

@@ -250,7 +250,40 @@ async fn estimate(
     let bytes = packages::estimate(state.read_pool(), &plan, request.date, &scope).await?;
     let mut body = summary(&request, &area, &plan);
     body["bytes_estimate"] = json!(bytes);
+    // As if built now: the page shows how long the package will serve before downloading it.
+    let life = Life::now(&state).await?;
+    body["expires_at"] = json!(life.expires_text());
+    body["max_age_days"] = json!(life.max_age_days);
     Ok(axum::Json(body))
+}
+
+/// When a package was built and until when it may be used (the admin's setting, `http/settings.rs`).
+pub(super) struct Life {
+    /// Built at.
+    pub(super) created: chrono::DateTime<chrono::Utc>,
+    /// Not to be used after.
+    pub(super) expires: chrono::DateTime<chrono::Utc>,
+    /// The setting it came from.
+    pub(super) max_age_days: i32,
+}
+
+impl Life {
+    /// The life of a package built now.
+    pub(super) async fn now(state: &AppState) -> Result<Self> {
+        let max_age_days = crate::db::settings::packages(&state.pool).await?.max_age_days;
+        let created = chrono::Utc::now();
+        Ok(Self { created, expires: created + chrono::Duration::days(i64::from(max_age_days)), max_age_days })
+    }
+
+    /// `created` as RFC 3339 in UTC, to the second.
+    pub(super) fn created_text(&self) -> String {
+        self.created.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+
+    /// `expires` as RFC 3339 in UTC, to the second.
+    pub(super) fn expires_text(&self) -> String {
+        self.expires.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
 }
 
 /// `GET /api/v1/packages/area.mbtiles`: the package as an MBTiles file. Every refusal comes
@@ -271,13 +304,18 @@ async fn mbtiles(State(state): State<AppState>, who: Principal, Params(pairs): P
     let chosen = if area.segments.is_empty() { &area.communes } else { &area.segments };
     let names: Vec<&str> = chosen.iter().map(|c| c.name.as_str()).collect();
     let description = format!("ANTQ Atlas: {} ({})", names.join(", "), request.date);
-    let metadata = packages::metadata(&plan, &name, &description, area.bbox);
+    let mut metadata = packages::metadata(&plan, &name, &description, area.bbox);
+    // Read by the map's package store and shown to QGIS users; a copied file cannot be made to
+    // stop working, so this says when it should no longer be trusted (README).
+    let life = Life::now(&state).await?;
+    metadata.extend([("created", life.created_text()), ("expires", life.expires_text())]);
     let file =
         tempfile::Builder::new().suffix(".mbtiles").tempfile().map_err(|e| ApiError::Internal(e.into()))?;
     // SQLite creates the file itself: it must not exist yet, and is deleted with `file`.
     let path = file.path().to_owned();
     std::fs::remove_file(&path).map_err(|e| ApiError::Internal(e.into()))?;
     let mut details = summary(&request, &area, &plan);
+    details["expires_at"] = json!(life.expires_text());
     let entry = who.audit("export", Outcome::Ok).with_target("package");
     let (pool, audit_pool, date) = (state.read_pool().clone(), state.pool.clone(), request.date);
     let build = tokio::spawn(async move {

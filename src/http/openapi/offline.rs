@@ -3,7 +3,7 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::parts::{JSON_OK, exception, operation, param, query};
+use super::parts::{JSON_OK, body, exception, operation, param, query};
 use crate::http::routes::Route;
 
 /// The base map served from `--basemap-file`, and the offline area packages.
@@ -86,6 +86,7 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
             );
             Some(op)
         }
+        (_, "/api/v1/admin/settings/packages") => Some(settings_operation(route)),
         _ => None,
     }
 }
@@ -110,4 +111,32 @@ fn area_params() -> Vec<Value> {
         ),
         query("as_of", json!({ "type": "string", "format": "date" }), "the date read as of (default today)"),
     ]
+}
+
+/// `GET`/`PUT /api/v1/admin/settings/packages`: the admin's expiry of offline packages.
+fn settings_operation(route: &Route) -> Value {
+    let p = route.permission;
+    if route.method == Method::GET {
+        operation(
+            "The settings of offline area packages: max_age_days, the days a package may be used after it was built",
+            p,
+            vec![],
+            ("200", "application/json", "the settings"),
+        )
+    } else {
+        let mut op = operation(
+            "Set the days an offline area package may be used after it was built (1 to 365; audited); \
+                 packages built from now on carry the new expiry",
+            p,
+            vec![],
+            ("200", "application/json", "the settings stored"),
+        );
+        body(
+            &mut op,
+            json!({ "type": "object", "required": ["max_age_days"], "additionalProperties": false,
+                    "properties": { "max_age_days": { "type": "integer", "minimum": 1, "maximum": 365 } } }),
+        );
+        op["responses"]["422"] = exception("max_age_days out of 1..365; named");
+        op
+    }
 }

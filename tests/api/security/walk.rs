@@ -105,6 +105,14 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             (Method::GET, "/api/v1/packages/area.json"),
             ex("/api/v1/packages/area.json?communes=02635", None, StatusCode::UNPROCESSABLE_ENTITY, false),
         ),
+        (
+            (Method::GET, "/api/v1/admin/settings/packages"),
+            ex("/api/v1/admin/settings/packages", None, StatusCode::OK, false),
+        ),
+        (
+            (Method::PUT, "/api/v1/admin/settings/packages"),
+            ex("/api/v1/admin/settings/packages", Some(r#"{"max_age_days":30}"#), StatusCode::OK, false),
+        ),
         ((Method::GET, "/metrics"), ex("/metrics", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
