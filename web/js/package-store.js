@@ -5,7 +5,7 @@
 // - `/antq-pkg/layers/<layer id>`: the layer's features, one GeoJSON FeatureCollection;
 // - `/antq-pkg/tiles/<z>/<x>/<y>`: base map tiles, when the installation serves its own;
 // - `/antq-pkg/meta`: what the package is (written last: a cache without it is an unfinished
-//   download, which nothing reads and the next list deletes).
+//   download, which nothing reads and the next page load deletes).
 
 export const PREFIX = 'antq-pkg-';
 export const META = '/antq-pkg/meta';
@@ -23,7 +23,7 @@ export const expired = (meta, now = Date.now()) => Boolean(meta.expires_at) && D
 
 const json = (value) => new Response(JSON.stringify(value), { headers: { 'Content-Type': 'application/json' } });
 
-/** Every stored package's meta, newest first; unfinished downloads are deleted on the way. */
+/** Every stored package's meta, newest first (a download being stored is not one yet). */
 export async function listPackages() {
   if (!('caches' in self)) return [];
   const out = [];
@@ -31,9 +31,19 @@ export async function listPackages() {
     if (!name.startsWith(PREFIX)) continue;
     const meta = await (await caches.open(name)).match(META);
     if (meta) out.push(await meta.json());
-    else await caches.delete(name);
   }
   return out.sort((a, b) => b.stored_at.localeCompare(a.stored_at));
+}
+
+/**
+ * Deletes what a download cut short left (a package cache without its meta). Run when the page
+ * opens, never while a download is being stored (it would look unfinished, and be lost).
+ */
+export async function sweepUnfinished() {
+  if (!('caches' in self)) return;
+  for (const name of await caches.keys()) {
+    if (name.startsWith(PREFIX) && !(await (await caches.open(name)).match(META))) await caches.delete(name);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import { ApiError, getCached, query } from './api.js';
 import { el, keepFocus, replace } from './dom.js';
 import { errorText, formatDate, formatNumber, t, tf } from './i18n.js';
 import { ageText } from './offline.js';
-import { deletePackage, expired, listPackages, packageId, storePackage } from './package-store.js';
+import { deletePackage, expired, listPackages, packageId, storePackage, sweepUnfinished } from './package-store.js';
 
 /** The most base map tiles one package keeps (about 15 MB of 10 KB tiles). */
 const MAX_BASEMAP_TILES = 1500;
@@ -37,6 +37,8 @@ const today = () => new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0
  */
 export function createPackages(container, ctx) {
   const supported = 'caches' in window;
+  // Before any download of this page: what a closed tab or a crash left half stored.
+  const swept = supported ? sweepUnfinished().catch(() => {}) : Promise.resolve();
   let open = false;
   let kind = 'communes'; // or 'segments': what the codes chosen are
   let chosen = [];
@@ -57,6 +59,7 @@ export function createPackages(container, ctx) {
   }
 
   async function render() {
+    await swept;
     list = supported ? await listPackages() : [];
     const toggle = el('button', {
       type: 'button', id: 'pkg-toggle', 'aria-expanded': String(open), 'aria-controls': 'pkg-body',

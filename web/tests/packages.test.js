@@ -143,7 +143,7 @@ test('signing out wipes the packages; a commune outside the jurisdiction is refu
   await editor.context.close();
 });
 
-test('a stretch of border is kept by its segments; once expired it is shown so and no longer drawn', async () => {
+test('a stretch of border is kept by its segments; once expired it is shown so and no longer drawn; a download cut short is swept', async () => {
   const { context, page } = await visit('analyst');
   await page.click('#pkg-toggle');
   await page.selectOption('#pkg-kind', 'segments');
@@ -169,9 +169,14 @@ test('a stretch of border is kept by its segments; once expired it is shown so a
     await cache.put('/antq-pkg/meta', new Response(JSON.stringify({ ...kept, expires_at: '2026-01-01T00:00:00Z' })));
   }, meta.id);
   await dropKeptItems(page);
+  // And a download cut short (its layers stored, not its meta): never listed, swept at the next load.
+  await page.evaluate(async () => {
+    await (await caches.open('antq-pkg-half_2026-12-03')).put('/antq-pkg/layers/key_points', new Response('{"features":[]}'));
+  });
   await context.setOffline(true);
   await page.reload();
   await idle(page);
+  assert.ok(!(await cacheNames(page)).includes('antq-pkg-half_2026-12-03'), 'the unfinished package was swept');
   assert.equal((await layer(page, 'key_points')).drawn, 0, 'an expired package is not drawn');
   const answer = await page.evaluate(() => fetch('/api/v1/collections/key_points/items?limit=10000')
     .then((r) => `${r.status}`, (e) => e.name));
