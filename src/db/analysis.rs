@@ -88,6 +88,35 @@ pub async fn find_run(
     .await
 }
 
+/// The stored run of `layer` for `key` at the current inputs' version, read without a lock or a
+/// write, with whether its `used_at` is over a minute old (then [`touch_run`]): the path of
+/// every request after a run's first. The version and the run come from one snapshot.
+///
+/// # Errors
+/// The database fails.
+pub async fn stored_run(pool: &PgPool, layer: &str, key: &str) -> sqlx::Result<Option<(i64, bool)>> {
+    sqlx::query_as(
+        "select r.id, r.used_at < now() - interval '1 minute' from analysis_runs r
+         where r.layer = $1 and r.key = $2 and r.inputs_version = (select version from analysis_inputs)",
+    )
+    .bind(layer)
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Marks run `id` used now (for keeping the most recently used runs, see [`store_run`]).
+///
+/// # Errors
+/// The database fails.
+pub async fn touch_run(pool: &PgPool, id: i64) -> sqlx::Result<()> {
+    sqlx::query("update analysis_runs set used_at = now() where id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop)
+}
+
 /// Serialises computations of one run: concurrent tile requests for a new parameter set wait for
 /// the first to finish, then find its result. Released at the end of the transaction.
 ///

@@ -207,6 +207,15 @@ pub async fn prepare(pool: &PgPool, analysis: Analysis, req: &Request) -> Result
         Vec::new()
     };
     let key = run_key(&req);
+    // A stored run, the case of every request after the first: one read. Through the lock
+    // below, every tile of an analysis layer was a write transaction (lock, version, an update
+    // of used_at, commit) queued behind the others on one row; used_at needs only the minute.
+    if let Some((id, stale)) = db::stored_run(pool, analysis.name(), &key).await? {
+        if stale {
+            db::touch_run(pool, id).await?;
+        }
+        return Ok(id);
+    }
     let mut tx = pool.begin().await?;
     db::lock_key(&mut tx, analysis.name(), &key).await?;
     // Read the version before the data: what is computed is then at least as new as the

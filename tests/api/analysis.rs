@@ -53,6 +53,27 @@ async fn a_run_is_computed_once_and_never_outlives_a_write() {
     };
     let run = prepare(&db.pool, Analysis::HotSpots, &req).await.expect("a run");
     assert_eq!(prepare(&db.pool, Analysis::HotSpots, &req).await.expect("a run"), run, "stored and found");
+    // Found without a write, its use recorded once its used_at is over a minute old (the most
+    // recently used runs are kept).
+    let used = |age: &'static str| {
+        sqlx::query("update analysis_runs set used_at = now() - $2::interval where id = $1")
+            .bind(run)
+            .bind(age)
+            .execute(&db.pool)
+    };
+    let age = || {
+        sqlx::query_scalar::<_, f64>(
+            "select extract(epoch from now() - used_at)::float8 from analysis_runs where id = $1",
+        )
+        .bind(run)
+        .fetch_one(&db.pool)
+    };
+    used("30 seconds").await.expect("an update");
+    assert_eq!(prepare(&db.pool, Analysis::HotSpots, &req).await.expect("a run"), run);
+    assert!(age().await.expect("an age") >= 29.0, "a use within the minute is not written");
+    used("2 minutes").await.expect("an update");
+    assert_eq!(prepare(&db.pool, Analysis::HotSpots, &req).await.expect("a run"), run);
+    assert!(age().await.expect("an age") < 60.0, "a use after the minute is");
     let (counted,): (i64,) = sqlx::query_as("select sum(count)::int8 from analysis_cells where run_id = $1")
         .bind(run)
         .fetch_one(&db.pool)
