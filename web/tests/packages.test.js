@@ -78,7 +78,8 @@ test('a downloaded package draws its commune offline, is listed with its date an
   assert.match(note, new RegExp(`^Đã lưu gói ${NAME} \\(\\d[\\d.,]* (KB|MB)\\)\\. Trình duyệt (đã|chưa) cho phép giữ dữ liệu lâu dài`));
   const id = `${COMMUNE}_${today}`;
   const listed = page.locator(`#pkg-list li[data-package="${id}"]`);
-  assert.match(await listed.textContent(), new RegExp(`^${NAME}Ngày dữ liệu ${ddmmyyyy} · \\d[\\d.,]* (KB|MB) · tải (vừa xong|1 phút trước)`));
+  // The server's expiry (30 days unless the admin set another) is shown.
+  assert.match(await listed.textContent(), new RegExp(`^${NAME}Ngày dữ liệu ${ddmmyyyy} · \\d[\\d.,]* (KB|MB) · tải (vừa xong|1 phút trước) · dùng được đến \\d\\d/\\d\\d/\\d{4}`));
   assert.ok((await cacheNames(page)).includes(`antq-pkg-${id}`));
   await screenshot(page, 'package-panel');
 
@@ -176,7 +177,8 @@ test('a stretch of border is kept by its segments; once expired it is shown so a
   await context.setOffline(true);
   await page.reload();
   await idle(page);
-  assert.ok(!(await cacheNames(page)).includes('antq-pkg-half_2026-12-03'), 'the unfinished package was swept');
+  // Swept as the page opens (the panel waits for it before listing).
+  await page.waitForFunction(async () => !(await caches.keys()).includes('antq-pkg-half_2026-12-03'), null, { timeout: 10_000 });
   assert.equal((await layer(page, 'key_points')).drawn, 0, 'an expired package is not drawn');
   const answer = await page.evaluate(() => fetch('/api/v1/collections/key_points/items?limit=10000')
     .then((r) => `${r.status}`, (e) => e.name));
