@@ -48,6 +48,10 @@ async fn end_sessions(
     disabling: bool,
 ) -> Result<Response> {
     let name = checked_name(&username)?;
+    // The last admin must not lock everyone out by a slip: another admin disables an admin.
+    if disabling && who.account().is_some_and(|a| a.username.eq_ignore_ascii_case(name)) {
+        return Err(ApiError::Conflict("an admin cannot disable itself; another admin must".into()));
+    }
     let done = if disabling {
         users::disable(&state.pool, name).await?
     } else {

@@ -136,12 +136,12 @@ pub(super) fn service_operation(route: &Route) -> Option<Value> {
                  data), its tokens stop working, sign-in is refused. Audited"
             };
             let name = param("username", "path", true, json!({ "type": "string" }), "sign-in name");
-            Some(operation(
-                summary,
-                p,
-                vec![name],
-                ("200", "application/json", "the user and sessions_ended"),
-            ))
+            let mut op =
+                operation(summary, p, vec![name], ("200", "application/json", "the user and sessions_ended"));
+            if route.path.ends_with("disable") {
+                op["responses"]["409"] = exception("an admin cannot disable itself");
+            }
+            Some(op)
         }
         (Method::GET, "/auth/me") => {
             one("The signed-in user, role, jurisdiction and CSRF token", vec![], json_ok)

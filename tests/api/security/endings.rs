@@ -162,6 +162,8 @@ async fn only_an_admin_ends_sessions_and_a_bad_or_unknown_name_is_refused() {
     assert_eq!(unknown, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(malformed, StatusCode::BAD_REQUEST, "{why}");
     assert!(why["description"].as_str().is_some_and(|d| d.contains("username")), "{why}");
+    let (itself, _) = admin_post(&app, &admin_token, "/api/v1/admin/users/Boss/disable").await;
+    assert_eq!(itself, StatusCode::CONFLICT, "an admin does not disable itself");
     assert_eq!(me_with_token(&app, &admin_token).await.0, StatusCode::OK, "the admin was not disabled");
 }
 
