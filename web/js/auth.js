@@ -6,7 +6,7 @@ import { el, replace } from './dom.js';
 import { t, tf } from './i18n.js';
 import { items as outboxItems } from './outbox.js';
 import { recordings } from './trackstore.js';
-import { wipeLocal } from './wipe.js';
+import { localDatabases, wipeLocal } from './wipe.js';
 
 // Why the server ended the session, kept across the reload for the sign-in form (sessionStorage:
 // this tab only, and nothing of the police data).
@@ -16,9 +16,7 @@ let ending = null;
 
 /** Records not yet sent (the outbox, recorded tracks), counted without creating their stores. */
 async function countUnsent() {
-  const names = indexedDB.databases
-    ? (await indexedDB.databases().catch(() => [])).map((d) => d.name)
-    : ['antq-field', 'antq-tracks'];
+  const names = await localDatabases();
   let n = 0;
   if (names.includes('antq-field')) n += (await outboxItems().catch(() => [])).length;
   if (names.includes('antq-tracks')) n += (await recordings().catch(() => [])).length;

@@ -12,35 +12,17 @@
 
 import { ApiError } from './api.js';
 import { el, replace } from './dom.js';
+import { database } from './idb.js';
 import { errorText, t, tf } from './i18n.js';
 
 const DB = 'antq-field';
 const STORE = 'outbox';
 
-function database() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'id' });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
+// Version 1 and its one store are what phones hold: a change of schema needs a new version.
+const transact = database(DB, 1, (db) => db.createObjectStore(STORE, { keyPath: 'id' }));
 
 /** Runs `work(store)` in one transaction; resolves with what `work`'s request gives. */
-async function inStore(mode, work) {
-  const db = await database();
-  try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = work(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(request?.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } finally {
-    db.close();
-  }
-}
+const inStore = (mode, work) => transact(STORE, mode, (tx) => work(tx.objectStore(STORE)));
 
 /** Every item, oldest first. */
 export async function items() {
@@ -49,16 +31,6 @@ export async function items() {
 }
 export const keep = (item) => inStore('readwrite', (store) => store.put(item));
 const drop = (id) => inStore('readwrite', (store) => store.delete(id));
-
-/** Deletes the whole local store (at sign-out and when the server says the session is gone). */
-export function wipeOutbox() {
-  return new Promise((resolve) => {
-    const request = indexedDB.deleteDatabase(DB);
-    request.onsuccess = () => resolve();
-    request.onerror = () => resolve();
-    request.onblocked = () => resolve();
-  });
-}
 
 /** A new item: `{layer, method, path, body, ifMatch, label}`; its id is the idempotency key. */
 export function newItem(fields) {

@@ -10,6 +10,7 @@
 // it is a dilution of precision (a ratio), not the metres the browser reports.
 
 import { el } from './dom.js';
+import { database } from './idb.js';
 import { formatDate } from './i18n.js';
 
 const DB = 'antq-tracks';
@@ -18,34 +19,15 @@ const FIXES = 'fixes';
 /** The namespace of the accuracy extension (a URN: it names, it is never fetched). */
 export const GPX_NS = 'urn:antq-atlas:gpx:1';
 
-function database() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      db.createObjectStore(RECORDINGS, { keyPath: 'id' });
-      db.createObjectStore(FIXES, { autoIncrement: true }).createIndex('recording', 'recording');
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
+// Version 1 and this schema are what phones hold: a change of schema needs a new version.
+const transact = database(DB, 1, (db) => {
+  db.createObjectStore(RECORDINGS, { keyPath: 'id' });
+  db.createObjectStore(FIXES, { autoIncrement: true }).createIndex('recording', 'recording');
+});
 
 /** Runs `work(stores)` in one transaction over both stores; resolves with what its request gives. */
-async function inStores(mode, work) {
-  const db = await database();
-  try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction([RECORDINGS, FIXES], mode);
-      const request = work({ recordings: tx.objectStore(RECORDINGS), fixes: tx.objectStore(FIXES) });
-      tx.oncomplete = () => resolve(request?.result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } finally {
-    db.close();
-  }
-}
+const inStores = (mode, work) => transact([RECORDINGS, FIXES], mode,
+  (tx) => work({ recordings: tx.objectStore(RECORDINGS), fixes: tx.objectStore(FIXES) }));
 
 /** Every recording, oldest first. */
 export async function recordings() {
@@ -70,16 +52,6 @@ export const dropRecording = (id) => inStores('readwrite', (s) => {
   keys.onsuccess = () => { for (const key of keys.result) s.fixes.delete(key); };
   return s.recordings.delete(id);
 });
-
-/** Deletes everything the recorder keeps (at sign-out). */
-export function wipeTracks() {
-  return new Promise((resolve) => {
-    const request = indexedDB.deleteDatabase(DB);
-    request.onsuccess = () => resolve();
-    request.onerror = () => resolve();
-    request.onblocked = () => resolve();
-  });
-}
 
 /** The fixes as segments: one array per `segment` number, in order, empty ones left out. */
 export function segmentsOf(fixes) {

@@ -4,17 +4,15 @@
 // anything added later under that prefix), and localStorage keys `antq-*`. It runs at sign-out
 // and when the server says an admin ended the session or disabled the user.
 
+import { deleteDatabase } from './idb.js';
+
 // IndexedDB databases known today, for browsers without indexedDB.databases() (Firefox before 126).
 const KNOWN_DATABASES = ['antq-field', 'antq-tracks'];
 
-/** Deletes one IndexedDB database; never rejects (a blocked delete completes when the page goes). */
-function deleteDatabase(name) {
-  return new Promise((resolve) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve(true);
-    request.onerror = () => resolve(false);
-    request.onblocked = () => resolve(false);
-  });
+/** The names of this site's IndexedDB databases (the known ones where the browser cannot list them). */
+export async function localDatabases() {
+  if (!indexedDB.databases) return KNOWN_DATABASES;
+  return (await indexedDB.databases().catch(() => [])).map((d) => d.name);
 }
 
 /** What is wiped: `{caches, databases, keys}`, the names deleted (for tests and the log). */
@@ -29,10 +27,7 @@ export async function wipeLocal() {
     }
   }
   if ('indexedDB' in self) {
-    const names = indexedDB.databases
-      ? (await indexedDB.databases().catch(() => [])).map((d) => d.name)
-      : KNOWN_DATABASES;
-    for (const name of names) {
+    for (const name of await localDatabases()) {
       if (name?.startsWith('antq')) {
         await deleteDatabase(name);
         wiped.databases.push(name);
