@@ -13,6 +13,8 @@ import { localDatabases, wipeLocal } from './wipe.js';
 const ENDED_KEY = 'antq-session-ended';
 const ENDED_TEXT = { session_revoked: 'endedRevoked', user_disabled: 'endedDisabled', session_signed_out: 'endedSignedOut' };
 let ending = null;
+// A sign-out the server has not heard of yet (localStorage, so it outlives closing the browser).
+const SIGN_OUT_PENDING = 'antq-sign-out-pending';
 
 /** Records not yet sent (the outbox, recorded tracks), counted without creating their stores. */
 async function countUnsent() {
@@ -57,6 +59,14 @@ export async function currentUser() {
   try {
     const me = await get('/auth/me');
     setCsrf(me.csrf_token);
+    if (localStorage.getItem(SIGN_OUT_PENDING)) {
+      // Signed out with no network: the session lived on, and would sign the phone back in. What
+      // this read kept again (the sync time, the copy of /auth/me) goes with it.
+      const heard = await signOut();
+      await wipeLocal();
+      if (!heard) signOutLater();
+      return null;
+    }
     return me;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null;
@@ -81,6 +91,8 @@ export function signIn(container) {
         message.textContent = '';
         try {
           await post('/auth/login', { username: username.value, password: password.value });
+          // A new session: the one a pending sign-out meant is no longer in this browser.
+          localStorage.removeItem(SIGN_OUT_PENDING);
           const me = await currentUser();
           container.hidden = true;
           resolve(me);
@@ -106,10 +118,18 @@ export function signIn(container) {
   });
 }
 
+/**
+ * Ends the session on the server; false when it could not be reached (no network). Call
+ * `signOutLater()` then, after wiping: the next start ends it before anything else.
+ */
 export async function signOut() {
-  await post('/auth/logout').catch(() => null);
+  // Any answer of the server will do (a 401: the session had ended already); only no answer is not.
+  const done = await post('/auth/logout').then(() => true, (error) => error instanceof ApiError);
   setCsrf(null);
+  return done;
 }
+
+export const signOutLater = () => localStorage.setItem(SIGN_OUT_PENDING, '1');
 
 export const hasPermission = (me, permission) => (me?.permissions || []).includes(permission);
 

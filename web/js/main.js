@@ -5,7 +5,7 @@
 
 import { parameterControls } from './analysis.js';
 import { clearCache, get, getCached, whenSessionEnded, whenSignedOut } from './api.js';
-import { currentUser, endedByServer, hasPermission, signIn, signOut } from './auth.js';
+import { currentUser, endedByServer, hasPermission, signIn, signOut, signOutLater } from './auth.js';
 import { loadCatalog } from './catalog.js';
 import { createCoordination } from './coordination.js';
 import { createFilterPanel } from './filterpanel.js';
@@ -401,8 +401,9 @@ function wireHeader() {
       document.body.append(el('p', { class: 'error', role: 'alert', id: 'signout-pending' }, tf('signOutPending', { n: waiting })));
       return;
     }
-    await signOut();
+    const heard = await signOut();
     await offline.wipe();
+    if (!heard) signOutLater();
     location.reload();
   });
   $('#report-box').addEventListener('toggle', (e) => {

@@ -107,15 +107,16 @@ async function fromShell(path, request) {
 }
 
 async function fromData(event, request) {
-  const cache = await caches.open(DATA_CACHE);
+  // The cache is opened only to keep an answer: a wiped phone (signed out, or its session ended
+  // on the server) keeps no `antq-data` at all until it reads data again.
   const network = fetch(request).then(async (response) => {
-    if (response.status === 200) await cache.put(request, await stamped(response.clone()));
+    if (response.status === 200) await (await caches.open(DATA_CACHE)).put(request, await stamped(response.clone()));
     return response;
   });
   event.waitUntil(network.catch(() => null));
   // Any answer of the network wins, a 401 included (never kept, never replaced by a copy): the
   // page must see a session the server ended, and wipe what this device keeps.
-  const copy = await cache.match(request);
+  const copy = await caches.match(request, { cacheName: DATA_CACHE });
   const slow = new Promise((resolve) => { setTimeout(() => resolve(null), SLOW_MS); });
   if (!copy) {
     // No kept copy: a layer's items may be in the area packages (read only when needed).

@@ -185,3 +185,26 @@ test('an expired session wipes nothing: after signing in again the waiting recor
   assert.equal(sent.features.length, 1, 'sent once, after the new sign-in');
   await context.close();
 });
+
+test('a sign-out with no network wipes the phone at once and ends the session when the network returns', async () => {
+  const name = newUser('d');
+  const { page, context } = await phoneWithUnsentRecord(name);
+  const session = () => sql(`select coalesce(end_reason, 'open') from sessions where user_id = (select id from users where username = '${name}')`).trim();
+  assert.equal(session(), 'open');
+
+  await page.click('#signout'); // the unsent record: the first press warns
+  await page.waitForSelector('#signout-pending');
+  await Promise.all([page.waitForEvent('load'), page.click('#signout')]);
+
+  const wiped = await kept(page);
+  assert.deepEqual([wiped.outbox, wiped.databases], [[], []]);
+  assert.deepEqual(wiped.caches.filter((c) => !c.startsWith('antq-shell-')), []);
+  assert.deepEqual(wiped.keys, ['antq-sign-out-pending'], 'only the note of the sign-out to finish');
+  assert.equal(session(), 'open', 'the server has not heard yet');
+  await context.setOffline(false);
+  await page.reload();
+  await page.waitForSelector('#username', { state: 'visible', timeout: 60_000 });
+  assert.equal(session(), 'signed_out', 'the cookie left behind no longer signs anyone in');
+  assert.deepEqual((await kept(page)).keys, []);
+  await context.close();
+});
