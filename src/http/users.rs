@@ -3,10 +3,11 @@
 //! one is told so on its next request (`401 session_revoked` / `user_disabled`) and wipes the
 //! police data it keeps. The same as `antq user revoke-sessions` and `antq user disable`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::extract::Path;
 use super::gate::Principal;
 use super::routes::Route;
 use super::{ApiError, AppState, Result};
