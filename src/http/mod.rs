@@ -31,6 +31,7 @@ mod model_sites;
 mod offline;
 mod ogc;
 pub mod openapi;
+mod package_basemap;
 mod package_json;
 mod packages;
 mod patrols;
@@ -42,6 +43,7 @@ mod search;
 mod segments;
 mod settings;
 mod state;
+mod streamed;
 mod tiles;
 mod users;
 mod web_config;
@@ -93,6 +95,7 @@ pub fn routes() -> Vec<Route> {
         basemap::routes(),
         packages::routes(),
         package_json::routes(),
+        package_basemap::routes(),
     ]
     .into_iter()
     .flatten()

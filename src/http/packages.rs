@@ -12,25 +12,24 @@
 //! boundaries and the border are drawn around them for context. A download is audited as an
 //! export.
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use tokio::io::AsyncReadExt as _;
 
 use super::access::scope;
 use super::extract::Params;
 use super::gate::Principal;
 use super::routes::Route;
-use super::{ApiError, AppState, Result};
+use super::{ApiError, AppState, Result, streamed};
 use crate::auth::Permission;
 use crate::db::audit::{self, Outcome};
 use crate::db::packages::{self as areas, Area};
 use crate::layers::packages::{self, Plan, PlanError};
 use crate::layers::values::{parse_date, today};
 use crate::layers::{ReadScope, Sensitivity};
+use crate::spatial::TileCoord;
+use crate::tilesets::Basemap;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -209,18 +208,26 @@ pub(super) async fn area_scope(
 /// The area, the caller's scope within it and the plan.
 async fn prepare(who: &Principal, state: &AppState, request: &Request) -> Result<(Area, ReadScope, Plan)> {
     let (area, scope) = area_scope(who, state, request).await?;
-    let layers = packages::layers_for(&scope);
-    let plan =
-        packages::plan(state.read_pool(), layers, &area.ewkb, area.bbox, request.minzoom, request.maxzoom)
-            .await
-            .map_err(|e| match e {
-                PlanError::Zooms(why) | PlanError::TooBig(why) => ApiError::Unprocessable(why),
-                PlanError::Database(e) => e.into(),
-            })?;
+    let plan = plan_for(state, request, &area, packages::layers_for(&scope)).await?;
     Ok((area, scope, plan))
 }
 
-fn summary(request: &Request, area: &Area, plan: &Plan) -> Value {
+/// The tiles of `area` at the request's zooms, each to hold `layers`.
+pub(super) async fn plan_for(
+    state: &AppState,
+    request: &Request,
+    area: &Area,
+    layers: Vec<&'static crate::layers::Layer>,
+) -> Result<Plan> {
+    packages::plan(state.read_pool(), layers, &area.ewkb, area.bbox, request.minzoom, request.maxzoom)
+        .await
+        .map_err(|e| match e {
+            PlanError::Zooms(why) | PlanError::TooBig(why) => ApiError::Unprocessable(why),
+            PlanError::Database(e) => e.into(),
+        })
+}
+
+pub(super) fn summary(request: &Request, area: &Area, plan: &Plan) -> Value {
     let mut out = json!({
         "communes": area.communes,
         "as_of": request.date,
@@ -250,11 +257,27 @@ async fn estimate(
     let bytes = packages::estimate(state.read_pool(), &plan, request.date, &scope).await?;
     let mut body = summary(&request, &area, &plan);
     body["bytes_estimate"] = json!(bytes);
+    if let Some(map) = state.http.basemap_file.clone() {
+        let tiles = basemap_tiles(&map, &plan);
+        let info = map.info().clone();
+        let (count, bytes) = tokio::task::spawn_blocking(move || map.measure(&tiles))
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        body["basemap"] = json!({ "format": info.format, "minzoom": info.minzoom, "maxzoom": info.maxzoom,
+            "tiles": count, "bytes": bytes });
+    }
     // As if built now: the page shows how long the package will serve before downloading it.
     let life = Life::now(&state).await?;
     body["expires_at"] = json!(life.expires_text());
     body["max_age_days"] = json!(life.max_age_days);
     Ok(axum::Json(body))
+}
+
+/// The tiles of `plan` at the zooms the base map `map` has: those a base map package may hold.
+pub(super) fn basemap_tiles(map: &Basemap, plan: &Plan) -> Vec<TileCoord> {
+    let zooms = map.info().minzoom..=map.info().maxzoom;
+    plan.tiles.iter().copied().filter(|t| zooms.contains(&t.z)).collect()
 }
 
 /// When a package was built and until when it may be used (the admin's setting, `http/settings.rs`).
@@ -309,11 +332,7 @@ async fn mbtiles(State(state): State<AppState>, who: Principal, Params(pairs): P
     // stop working, so this says when it should no longer be trusted (README).
     let life = Life::now(&state).await?;
     metadata.extend([("created", life.created_text()), ("expires", life.expires_text())]);
-    let file =
-        tempfile::Builder::new().suffix(".mbtiles").tempfile().map_err(|e| ApiError::Internal(e.into()))?;
-    // SQLite creates the file itself: it must not exist yet, and is deleted with `file`.
-    let path = file.path().to_owned();
-    std::fs::remove_file(&path).map_err(|e| ApiError::Internal(e.into()))?;
+    let (file, path) = streamed::new_file(".mbtiles")?;
     let mut details = summary(&request, &area, &plan);
     details["expires_at"] = json!(life.expires_text());
     let entry = who.audit("export", Outcome::Ok).with_target("package");
@@ -325,61 +344,5 @@ async fn mbtiles(State(state): State<AppState>, who: Principal, Params(pairs): P
         audit::record(&audit_pool, &entry.with_details(details)).await?;
         anyhow::Ok(tokio::fs::File::open(&path).await?)
     });
-    let chunks = futures_util::stream::unfold(Download::Building(Abort(build), file), next_chunk);
-    let mut response = Response::new(Body::from_stream(chunks));
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.sqlite3"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.mbtiles\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
-}
-
-/// Aborts the build when the download is dropped (the client went away): no work for nobody.
-struct Abort(tokio::task::JoinHandle<anyhow::Result<tokio::fs::File>>);
-
-impl Drop for Abort {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Where a package download is. Each state owns the temporary file, deleted when it ends.
-enum Download {
-    /// The package is being built.
-    Building(Abort, tempfile::NamedTempFile),
-    /// The file is being sent.
-    Sending(tokio::fs::File, tempfile::NamedTempFile),
-    /// Failed: the stream ends after the error it gave.
-    Done,
-}
-
-/// The next chunk of a package download: after the build, 64 KiB at a time.
-async fn next_chunk(state: Download) -> Option<(std::io::Result<bytes::Bytes>, Download)> {
-    let (mut opened, keep) = match state {
-        Download::Sending(f, keep) => (f, keep),
-        Download::Building(mut build, keep) => match (&mut build.0).await {
-            Ok(Ok(f)) => (f, keep),
-            Ok(Err(e)) => return Some((Err(failed(&e)), Download::Done)),
-            Err(e) => return Some((Err(failed(&e.into())), Download::Done)),
-        },
-        Download::Done => return None,
-    };
-    let mut buf = vec![0; 64 * 1024];
-    match opened.read(&mut buf).await {
-        Ok(0) => None,
-        Ok(n) => {
-            buf.truncate(n);
-            Some((Ok(bytes::Bytes::from(buf)), Download::Sending(opened, keep)))
-        }
-        Err(e) => Some((Err(e), Download::Done)),
-    }
-}
-
-/// Logs a failed build; the error that cuts the download short (its text never reaches the
-/// client: the connection just ends).
-fn failed(why: &anyhow::Error) -> std::io::Error {
-    tracing::error!(error = ?why, "an offline package failed to build; its download is cut short");
-    std::io::Error::other("the package failed to build")
+    Ok(streamed::attachment(build, file, &format!("{name}.mbtiles"), "application/vnd.sqlite3"))
 }

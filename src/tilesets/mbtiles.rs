@@ -79,6 +79,9 @@ impl MbTiles {
             maxzoom: zoom("maxzoom", max)?,
             bounds,
             attribution: meta("attribution")?.filter(|a| !a.is_empty()),
+            vector_layers: meta("json")?
+                .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+                .and_then(|mut j| j.get_mut("vector_layers").map(serde_json::Value::take)),
         };
         Ok(Self { path: path.to_owned(), info, conn: Mutex::new(conn) })
     }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::spatial::TileCoord;
+
 /// What went wrong reading a tile file.
 #[derive(Debug, thiserror::Error)]
 pub enum TilesetError {
@@ -103,6 +105,10 @@ pub struct TilesetInfo {
     pub bounds: Option<[f64; 4]>,
     /// Attribution from the file's metadata (HTML in MBTiles; shown as text).
     pub attribution: Option<String>,
+    /// A vector file's layers (TileJSON `vector_layers`), copied into packages of its tiles so
+    /// that GDAL and QGIS know the layers.
+    #[serde(skip)]
+    pub vector_layers: Option<serde_json::Value>,
 }
 
 /// One tile's bytes and whether they are gzipped (vector tiles usually are).
@@ -173,6 +179,46 @@ impl Basemap {
             Self::MbTiles(m) => m.tile(z, x, y),
             Self::PmTiles(p) => p.tile(z, x, y),
         }
+    }
+}
+
+impl Basemap {
+    /// The number and bytes of the tiles the file holds among `tiles`. Blocking.
+    ///
+    /// # Errors
+    /// Reading fails.
+    pub fn measure(&self, tiles: &[TileCoord]) -> Result<(usize, u64), TilesetError> {
+        let (mut count, mut bytes) = (0, 0u64);
+        for t in tiles {
+            if let Some(tile) = self.tile(t.z, t.x, t.y)? {
+                count += 1;
+                bytes += tile.bytes.len() as u64;
+            }
+        }
+        Ok((count, bytes))
+    }
+
+    /// Copies the tiles the file holds among `tiles`, as stored, into a new MBTiles file at
+    /// `path` (which must not exist) with `metadata`; returns how many. Blocking.
+    ///
+    /// # Errors
+    /// Reading or writing fails.
+    pub fn extract(
+        &self,
+        tiles: &[TileCoord],
+        path: &Path,
+        metadata: &[(&str, String)],
+    ) -> Result<usize, TilesetError> {
+        let out = mbtiles::Writer::create(path, metadata)?;
+        let mut count = 0;
+        for t in tiles {
+            if let Some(tile) = self.tile(t.z, t.x, t.y)? {
+                out.put(t.z, t.x, t.y, &tile.bytes)?;
+                count += 1;
+            }
+        }
+        out.finish()?;
+        Ok(count)
     }
 }
 

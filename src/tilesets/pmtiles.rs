@@ -86,6 +86,7 @@ impl PmTiles {
                 maxzoom: h[101],
                 bounds: Some([deg_at(102), deg_at(106), deg_at(110), deg_at(114)]),
                 attribution: None,
+                vector_layers: None,
             },
             file,
             root: Vec::new(),
@@ -99,11 +100,15 @@ impl PmTiles {
         }
         tiles.root = decode_directory(&tiles.section(u64_at(8), u64_at(16))?).map_err(malformed)?;
         let metadata = tiles.section(u64_at(24), u64_at(32))?;
-        // Metadata is optional and free-form; only the attribution is used, when it is there.
-        tiles.info.attribution = serde_json::from_slice::<serde_json::Value>(&metadata)
-            .ok()
+        // Metadata is optional and free-form; the attribution and the vector layers are used,
+        // when they are there.
+        let metadata = serde_json::from_slice::<serde_json::Value>(&metadata).ok();
+        tiles.info.attribution = metadata
+            .as_ref()
             .and_then(|m| m.get("attribution")?.as_str().map(str::to_owned))
             .filter(|a| !a.is_empty());
+        tiles.info.vector_layers =
+            metadata.and_then(|mut m| m.get_mut("vector_layers").map(serde_json::Value::take));
         Ok(tiles)
     }
 

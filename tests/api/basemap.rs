@@ -20,8 +20,14 @@ fn png(tag: u8) -> Vec<u8> {
     b
 }
 
-/// An MBTiles file of `format` with `tiles` given as (z, x, TMS row, bytes).
-fn write_mbtiles(path: &Path, format: &str, tiles: &[(u8, u32, u32, Vec<u8>)]) {
+/// An MBTiles file of `format` with `tiles` given as (z, x, TMS row, bytes), zooms 10-12 over
+/// the province; `extra` metadata rows are added (`tests/api/package_basemap.rs`: `json`).
+pub(crate) fn write_mbtiles(
+    path: &Path,
+    format: &str,
+    extra: &[(&str, &str)],
+    tiles: &[(u8, u32, u32, Vec<u8>)],
+) {
     let conn = rusqlite::Connection::open(path).expect("create mbtiles");
     conn.execute_batch(
         "create table metadata (name text, value text);
@@ -29,14 +35,15 @@ fn write_mbtiles(path: &Path, format: &str, tiles: &[(u8, u32, u32, Vec<u8>)]) {
          create unique index tile_index on tiles (zoom_level, tile_column, tile_row);",
     )
     .expect("schema");
-    for (name, value) in [
+    let base = [
         ("name", "Lào Cai test"),
         ("format", format),
         ("minzoom", "10"),
         ("maxzoom", "12"),
         ("bounds", "103.5,21.8,104.7,22.9"),
         ("attribution", "© test"),
-    ] {
+    ];
+    for (name, value) in base.iter().chain(extra) {
         conn.execute("insert into metadata values (?1, ?2)", [name, value]).expect("metadata");
     }
     for (z, x, row, bytes) in tiles {
@@ -56,7 +63,7 @@ async fn an_mbtiles_raster_base_map_serves_tiles_by_xyz_address_with_the_tms_row
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("base.mbtiles");
     // Zoom 10 tile x 810, XYZ row 454 (over Lào Cai) is TMS row 2^10 - 1 - 454 = 569.
-    write_mbtiles(&path, "png", &[(10, 810, 569, png(1)), (11, 1620, 1139, png(2))]);
+    write_mbtiles(&path, "png", &[], &[(10, 810, 569, png(1)), (11, 1620, 1139, png(2))]);
     let app = app_over(db.pool.clone(), &path);
 
     let (status, headers, body) = get_raw(&app, "/basemap/10/810/454", &[]).await;
@@ -102,7 +109,7 @@ async fn a_vector_mbtiles_says_its_media_type_and_gzip_and_no_file_means_no_base
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&[0x1a, 0x00]).expect("gzip");
     let tile = gz.finish().expect("gzip");
-    write_mbtiles(&path, "pbf", &[(12, 3240, 2278, tile.clone())]);
+    write_mbtiles(&path, "pbf", &[], &[(12, 3240, 2278, tile.clone())]);
     let app = app_over(db.pool.clone(), &path);
     let (status, headers, body) = get_raw(&app, "/basemap/12/3240/1817", &[]).await;
     assert_eq!(status, StatusCode::OK);

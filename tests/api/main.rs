@@ -26,6 +26,7 @@ mod layers;
 mod layout;
 mod offline;
 mod package_areas;
+mod package_basemap;
 mod package_expiry;
 mod package_json;
 mod packages;

@@ -52,7 +52,12 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
                 exception("an unknown commune or segment, or too many; the description says which");
             Some(op)
         }
-        (Method::GET, "/api/v1/packages/estimate" | "/api/v1/packages/area.mbtiles") => {
+        (
+            Method::GET,
+            "/api/v1/packages/estimate"
+            | "/api/v1/packages/area.mbtiles"
+            | "/api/v1/packages/basemap.mbtiles",
+        ) => {
             let estimate = route.path.ends_with("estimate");
             let zoom = |name: &str, default: u8| {
                 query(
@@ -65,14 +70,26 @@ pub(super) fn offline_operation(route: &Route) -> Option<Value> {
             params.extend([zoom("minzoom", 10), zoom("maxzoom", 16)]);
             let mut op = if estimate {
                 operation(
-                    "An offline area package's communes, layers, tile count and estimated size, nothing built",
+                    "An offline area package's communes, layers, tile count and estimated size, nothing built; \
+                     with a base map, its tiles and bytes in the area (basemap)",
                     p,
                     params,
                     JSON_OK,
                 )
+            } else if route.path.ends_with("basemap.mbtiles") {
+                let mut op = operation(
+                    "The base map (--basemap-file) cut to an offline package's area and zooms, as an MBTiles file \
+                     of its own tiles (raster or vector); audited as an export",
+                    p,
+                    params,
+                    ("200", "application/vnd.sqlite3", "the MBTiles file"),
+                );
+                op["responses"]["404"] = exception("no base map is configured");
+                op
             } else {
                 operation(
-                    "An offline area package as an MBTiles file of vector tiles (one layer per layer the role reads;                      restricted records within the communes); audited as an export",
+                    "An offline area package as an MBTiles file of vector tiles (one layer per layer the role reads; \
+                     restricted records within the area); audited as an export",
                     p,
                     params,
                     ("200", "application/vnd.sqlite3", "the MBTiles file"),

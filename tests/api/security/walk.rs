@@ -113,6 +113,11 @@ fn examples() -> HashMap<(Method, &'static str), Example> {
             (Method::PUT, "/api/v1/admin/settings/packages"),
             ex("/api/v1/admin/settings/packages", Some(r#"{"max_age_days":30}"#), StatusCode::OK, false),
         ),
+        // Nor a base map (tests/api/package_basemap.rs builds one).
+        (
+            (Method::GET, "/api/v1/packages/basemap.mbtiles"),
+            ex("/api/v1/packages/basemap.mbtiles?communes=02635", None, StatusCode::NOT_FOUND, false),
+        ),
         ((Method::GET, "/metrics"), ex("/metrics", None, StatusCode::OK, false)),
         (
             (Method::POST, "/auth/login"),
