@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { BASE, apiJson, idle, launch, openPage, pointInside, signIn } from './support.js';
+import { BASE, apiJson, cutFirstAnswer, idle, launch, openPage, pointInside, signIn } from './support.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -68,20 +68,11 @@ test('three points recorded offline survive a reload and reach the server exactl
 test('a sync cut after the server took the first record is retried without a second one', async () => {
   const { context, page, city } = await editorVisit();
   const codes = await threeOffline(page, context, city, 'B');
-  let cut = 0;
   // The first POST reaches the server, which writes; its answer never reaches the phone.
-  await context.route('**/api/v1/key-points', async (route) => {
-    if (route.request().method() === 'POST' && cut === 0) {
-      cut += 1;
-      await route.fetch();
-      await route.abort('connectionreset');
-    } else {
-      await route.continue();
-    }
-  });
+  const cut = await cutFirstAnswer(context, '**/api/v1/key-points');
   await context.setOffline(false);
   await page.waitForFunction(() => document.querySelector('#outbox-note')?.textContent.startsWith('Chưa có mạng'), null, { timeout: 30_000 });
-  assert.equal(cut, 1);
+  assert.equal(cut(), 1);
   assert.equal((await onServer(page, codes[0])).length, 1, 'the server wrote the first before the cut');
   assert.equal((await outbox(page)).length, 3, 'nothing left the outbox without an answer');
 

@@ -127,3 +127,22 @@ export async function pointInside(page, layer, code, asOf = '') {
   }
   throw new Error(`no inner point in ${code}`);
 }
+
+/**
+ * Lets the first POST matching `pattern` reach the server, then cuts the connection before its
+ * answer reaches the page (the server wrote; the phone never heard), as a signal lost mid-sync
+ * does; later requests pass. Returns how many were cut so far.
+ */
+export async function cutFirstAnswer(context, pattern) {
+  let cut = 0;
+  await context.route(pattern, async (route) => {
+    if (route.request().method() === 'POST' && cut === 0) {
+      cut += 1;
+      await route.fetch();
+      await route.abort('connectionreset');
+    } else {
+      await route.continue();
+    }
+  });
+  return () => cut;
+}

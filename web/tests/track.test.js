@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 
-import { BASE, PASSWORD, apiJson, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
+import { BASE, PASSWORD, apiJson, cutFirstAnswer, errorsAfterSignIn, idle, launch, openPage, screenshot, signIn } from './support.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -143,19 +143,10 @@ test('a track recorded from emulated positions, offline in part and reloaded, ar
 
   // The signal returns, but the first upload's answer is lost after the server stored the track:
   // the retry with the same Idempotency-Key gets the first answer and stores nothing more.
-  let cut = 0;
-  await context.route('**/api/v1/patrols/*/tracks', async (route) => {
-    if (cut === 0) {
-      cut += 1;
-      await route.fetch();
-      await route.abort('connectionreset');
-    } else {
-      await route.continue();
-    }
-  });
+  const cut = await cutFirstAnswer(context, '**/api/v1/patrols/*/tracks');
   await context.setOffline(false);
   await page.waitForFunction(() => !document.querySelector('#track-outbox'), null, { timeout: 40_000 });
-  assert.equal(cut, 1, 'the first upload was cut');
+  assert.equal(cut(), 1, 'the first upload was cut');
   assert.match(await page.textContent('#track-note'), new RegExp(`^Đã gửi vết của TT-REC-${RUN}: chuyến tuần tra có 2 vết`));
 
   const stored = await apiJson(admin.page, `/api/v1/patrols/${id}`);
