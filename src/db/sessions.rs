@@ -104,10 +104,14 @@ struct Dead {
 /// The database does not answer.
 #[tracing::instrument(skip_all, err)]
 pub async fn check(pool: &PgPool, id_hash: &[u8], idle_secs: f64) -> Result<SessionCheck, sqlx::Error> {
-    // The common case in one statement, as before sessions kept their endings.
+    // The common case in one statement, as before sessions kept their endings. The idle expiry
+    // slides at most once a minute: a map opening fires twenty tiles at once on one session, and
+    // an update each queued them all on the row's lock, each waiting for the last one's commit.
     let live: Option<Account> = sqlx::query_as(concat!(
-        "with s as (update sessions set last_seen_at = now(), expires_at = now() + make_interval(secs => $2)
-                    where id_hash = $1 and ended_at is null and expires_at > now() returning user_id)
+        "with s as (select user_id, last_seen_at < now() - interval '1 minute' as stale from sessions
+                    where id_hash = $1 and ended_at is null and expires_at > now()),
+              slid as (update sessions set last_seen_at = now(), expires_at = now() + make_interval(secs => $2)
+                       where id_hash = $1 and (select stale from s) and ended_at is null)
          select ",
         account_columns!(),
         " from s join users u on u.id = s.user_id where u.disabled_at is null"
