@@ -1,7 +1,7 @@
 //! Vector tiles and their TileJSON, for every layer of the registry.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde_json::json;
 
@@ -65,21 +65,29 @@ pub async fn tile(
     crate::layers::analysis_runs::prepare_filters(&state.pool, layer, &mut filters).await?;
     let pool = state.layer_pool(layer);
     let statement = tiles::statement(layer, coord, &filters, &scope);
-    // The version before the tile: a write committed in between is at worst cached under the
-    // version it moved past, a key no later request asks for.
-    let version = crate::db::data_versions::of_tables(pool, layer.reads).await?;
-    let key = TileKey::new(layer, coord, &statement, &scope, version);
-    let tag = key.etag();
-    if cache::unchanged(&headers, &tag) {
-        return Ok(cache::not_modified(&tag, visibility(layer)));
+    let key = TileKey::new(layer, coord, &statement, &scope);
+    let cached = state.tiles.get(&key);
+    // The data version alone first only when it may spare making the tile: a cached one to
+    // confirm, or the client's copy (304). Otherwise the tile's statement reads it with the tile.
+    let mut known = None;
+    if cached.is_some() || headers.contains_key(header::IF_NONE_MATCH) {
+        let version = crate::db::data_versions::of_tables(pool, layer.reads).await?;
+        let tag = key.etag(version);
+        if cache::unchanged(&headers, &tag) {
+            return Ok(cache::not_modified(&tag, visibility(layer)));
+        }
+        known = cached.filter(|(made_at, _)| *made_at == version);
     }
-    let bytes = if let Some(bytes) = state.tiles.get(&key) {
-        bytes
+    let (version, bytes) = if let Some(hit) = known {
+        hit
     } else {
-        let bytes = TileBytes::from(tiles::run(pool, layer, &statement).await?);
-        state.tiles.put(key, bytes.clone());
-        bytes
+        let (version, bytes) =
+            tiles::run_versioned(pool, layer, &tiles::versioned(layer, &statement)).await?;
+        let bytes = TileBytes::from(bytes);
+        state.tiles.put(key, version, bytes.clone());
+        (version, bytes)
     };
+    let tag = key.etag(version);
     if bytes.is_empty() {
         return Ok(cache::empty(&tag, visibility(layer)));
     }

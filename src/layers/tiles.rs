@@ -133,6 +133,40 @@ pub fn vector_fields(layer: &Layer) -> serde_json::Map<String, serde_json::Value
         .collect()
 }
 
+/// `statement` (see [`statement`]) reading, with the tile, the data version of the tables
+/// `layer` reads (`db::data_versions`): one round trip instead of two, and the version is that
+/// of the very snapshot the tile was made from. Run with [`run_versioned`].
+#[must_use]
+pub fn versioned(layer: &Layer, statement: &Sql) -> Sql {
+    let mut sql = Sql { text: String::new(), source: statement.source.clone(), ..Sql::default() };
+    sql.binds.clone_from(&statement.binds);
+    sql.plan_each_time = statement.plan_each_time;
+    let tables = sql.bind(Value::Text(layer.reads.join(",")));
+    sql.text = format!(
+        "select v.version, m.tile from ({tile}) m(tile), ({sum}) v(version)",
+        tile = statement.text,
+        sum = crate::db::data_versions::sum_of(&tables),
+    );
+    sql
+}
+
+/// The data version and the tile's MVT bytes from [`versioned`]; the bytes are empty when no
+/// feature falls in the tile.
+///
+/// # Errors
+/// The database fails.
+#[tracing::instrument(skip_all, fields(layer), err)]
+pub async fn run_versioned(
+    pool: &PgPool,
+    layer: &Layer,
+    statement: &Sql,
+) -> Result<(i64, Vec<u8>), sqlx::Error> {
+    tracing::Span::current().record("layer", layer.id);
+    let row = statement.query().fetch_one(pool).await?;
+    let bytes: Option<Vec<u8>> = sqlx::Row::get(&row, 1);
+    Ok((sqlx::Row::get(&row, 0), bytes.unwrap_or_default()))
+}
+
 /// The tile's MVT bytes from `statement` (see [`statement`]); empty when no feature falls in it.
 ///
 /// # Errors
