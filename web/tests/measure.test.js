@@ -1,7 +1,7 @@
 // Measures what a planner waits for: the time from pressing "sign in" to the first drawn map,
 // and the bytes the page downloads on first load (an empty cache), read from Playwright's
 // request sizes (headers and bodies as transferred), and holds them to a budget: the first map
-// within 3 s and the first load under 400 KiB with the demo data (docs/performance.md gives the
+// within 3 s and the first load under FIRST_LOAD_BUDGET_BYTES with the demo data (docs/performance.md gives the
 // measured figures). Writes artifacts/measure.json.
 
 import assert from 'node:assert/strict';
@@ -17,10 +17,13 @@ after(async () => { await browser?.close(); });
 
 const FIRST_MAP_BUDGET_MS = 3_000;
 // 400 KiB for the 2020 demo (309 KiB measured); 450 KiB since the demo runs through 2026
-// (3,900 key points and the 2025 province: 419 KiB measured on 03/12/2026).
-const FIRST_LOAD_BUDGET_BYTES = 450 * 1024;
+// (3,900 key points and the 2025 province: 419 KiB measured on 03/12/2026); 480 KiB since the
+// field work of issue 18 loads for every role (the area package panel, the phone's wipe, the
+// IndexedDB helper and their strings: 455 KiB measured the same day, 74 requests). Next, if it
+// grows again: load the package panel's module when the panel is first opened.
+const FIRST_LOAD_BUDGET_BYTES = 480 * 1024;
 
-test('the first map is drawn within 3 s of sign-in and the first load stays under 400 KiB', async () => {
+test('the first map is drawn within 3 s of sign-in and the first load stays within its budget', async () => {
   const { context, page } = await openPage(browser);
   const finished = [];
   page.on('requestfinished', (r) => finished.push(r));
