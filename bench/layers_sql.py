@@ -150,7 +150,9 @@ def view(name, runs, out):
     names its TileJSON lists, in OUT/props-<name>.txt)."""
     props = open(f"{out}/props-{name}.txt").read().split()
     for sql, params, _ in runs:
-        m = re.search(r"\bfrom \(((?:select|with) .*)\) l\s+where\b", sql, re.S) if "ST_AsMVT(" in sql else None
+        # The source is the subquery named `l`; not the tile's own statement, which the route
+        # wraps to read the data version with it (`from (select ST_AsMVT(...) ...) m(tile)`).
+        m = re.search(r"\bfrom \(((?:select|with) (?!ST_AsMVT\().*)\) l\s+where\b", sql, re.S) if "ST_AsMVT(" in sql else None
         if m:
             # Only the features' own properties: TileJSON also lists the low zooms' `count`
             # (and `l.count` would read as count(l)).
