@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use super::formats::FeatureCollection;
 use super::layer::{Layer, ReadScope};
 use super::params::Filters;
-use super::query::{FeatureShape, conditions, feature_select, start};
+use super::query::{FeatureShape, conditions, every_row, feature_select, start};
 use super::writers::{CHUNK, QUEUE, flush};
 
 /// How features are written: as the items route's default (all properties, 6 decimals, about
@@ -65,8 +65,7 @@ async fn write_all(
         let mut sql = start(layer, filters);
         let select = feature_select(&mut sql, layer, &SHAPE);
         let conds = conditions(&mut sql, layer, filters, &document.scope);
-        // Identifiers from the registry only; every value is bound (see `query`).
-        sql.text = format!("{select} from ({}) l where {conds} order by l.{}", sql.source, layer.id_column);
+        every_row(&mut sql, layer, &select, &conds);
         let mut collection = FeatureCollection::open(&mut buf, Some(layer.id), true);
         let mut rows = sql.query().fetch(pool);
         while let Some(row) = rows.try_next().await? {

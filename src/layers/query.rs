@@ -53,6 +53,13 @@ pub fn start(layer: &Layer, filters: &Filters) -> Sql {
     sql
 }
 
+/// Sets `sql`'s text to `select` over every row of the layer's source meeting `conds`, in id order:
+/// what exports and offline packages stream. Identifiers come from the registry only; every
+/// value is bound.
+pub fn every_row(sql: &mut Sql, layer: &Layer, select: &str, conds: &str) {
+    sql.text = format!("{select} from ({}) l where {conds} order by l.{}", sql.source, layer.id_column);
+}
+
 /// The `where` conditions for `filters` and the caller's jurisdiction (the source is aliased `l`).
 pub fn conditions(sql: &mut Sql, layer: &Layer, filters: &Filters, scope: &ReadScope) -> String {
     let mut conds: Vec<String> = Vec::new();

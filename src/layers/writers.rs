@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::formats::{FeatureCollection, csv_line};
 use super::layer::{GeometryType, Layer, PropType, ReadScope};
 use super::params::Filters;
-use super::query::{FeatureShape, conditions, feature_select, start, text_expr};
+use super::query::{FeatureShape, conditions, every_row, feature_select, start, text_expr};
 
 /// A chunk is sent once it holds this many bytes.
 pub(super) const CHUNK: usize = 64 * 1024;
@@ -127,8 +127,7 @@ async fn write_all(
         }
     };
     let conds = conditions(&mut sql, layer, filters, scope);
-    // Identifiers from the registry only; every request value is bound (see `query`).
-    sql.text = format!("{select} from ({}) l where {conds} order by l.{}", sql.source, layer.id_column);
+    every_row(&mut sql, layer, &select, &conds);
 
     let mut buf = Vec::with_capacity(CHUNK + 4096);
     let mut collection = write_header(&mut buf, layer, format);
