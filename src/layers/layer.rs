@@ -191,6 +191,10 @@ pub struct Layer {
     /// `style.category_property`) instead of the features, which return one by one from this
     /// zoom on (see `tiles::aggregates`). `None`: features at every zoom.
     pub aggregate_below: Option<u8>,
+    /// A layer with `aggregate_below`: the table its source table's triggers keep of counts per
+    /// cell and category (columns `level, cx, cy, category, k, sx, sy`, as migration 0091), which
+    /// answers the aggregated tiles a caller reads unfiltered and province-wide.
+    pub cell_counts: Option<&'static str>,
     /// Whether the source reads the "as of" date as `$1`.
     pub temporal: bool,
     /// The feature id column (unique within the layer).

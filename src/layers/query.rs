@@ -341,6 +341,7 @@ mod tests {
                         {datetime_start} as again, null::geometry as geom",
         reads: &[],
         aggregate_below: None,
+        cell_counts: None,
         temporal: true,
         id_column: "id",
         time: None,

@@ -27,6 +27,8 @@ pub const KEY_POINTS: Layer = Layer {
     reads: &["key_points", "key_point_categories", "admin_units"],
     // A z11 tile is about 20 km across: a commune or two, a few thousand points at most.
     aggregate_below: Some(11),
+    // Counted per cell by the key points' own triggers (migration 0091): 100,000 points.
+    cell_counts: Some("key_point_cells"),
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "observed_at", end: None }),
@@ -70,6 +72,8 @@ pub const MODEL_SITES: Layer = Layer {
              where s.archived_at is null",
     reads: &["model_sites", "model_types", "admin_units"],
     aggregate_below: Some(11),
+    // Hundreds of sites: their own index counts them fast enough.
+    cell_counts: None,
     temporal: false,
     id_column: "id",
     time: None,
@@ -112,6 +116,7 @@ pub const PATROL_ROUTES: Layer = Layer {
              where p.planned_route is not null and p.archived_at is null",
     reads: &["patrols", "patrol_tracks"],
     aggregate_below: None,
+    cell_counts: None,
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "planned_start", end: Some("planned_end") }),
@@ -143,6 +148,7 @@ pub const PATROL_TRACKS: Layer = Layer {
              from patrol_tracks t join patrols p on p.id = t.patrol_id",
     reads: &["patrol_tracks", "patrols"],
     aggregate_below: None,
+    cell_counts: None,
     temporal: false,
     id_column: "id",
     time: Some(TimeColumns { start: "started_at", end: Some("ended_at") }),
