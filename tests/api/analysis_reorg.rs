@@ -188,3 +188,61 @@ async fn the_pai_reads_its_units_at_the_test_windows_end_unless_told() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.to_string().contains("units_as_of"), "{body}");
 }
+
+/// `commune_stats` counts each commune's key points by itself (migration 0092), so that a tile
+/// counts only its own communes. The rule stays that of `atlas_commune_key_points` (migration
+/// 0013), which places every point of the province at once: each point in the lowest-id commune
+/// covering it. The oracle is that function, for the units of either side of 2025-07-01, with a
+/// point on a boundary today's communes share.
+#[tokio::test]
+async fn each_commune_counts_its_key_points_by_the_province_wide_rule_even_on_a_shared_boundary() {
+    let db = loaded_db().await;
+    let router = as_user(app(db.pool.clone()), &token(&db.pool, Role::Analyst, &[]).await);
+    sqlx::query(
+        "insert into key_points (code, category, severity, observed_at, location)
+         select 'EDGE-1', 'drugs', 1, '2025-07-15 10:00+07', p from (
+             select (ST_DumpPoints(ST_Intersection(a.geom, b.geom))).geom as p
+             from admin_units a join admin_units b on a.id < b.id and ST_Intersects(a.geom, b.geom)
+             where a.level = 'commune' and b.level = 'commune'
+               and a.validity @> date '2026-12-02' and b.validity @> date '2026-12-02'
+             limit 1) e",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("a point on a shared boundary");
+    let covering: i64 = sqlx::query_scalar(
+        "select count(*) from admin_units u join key_points k on ST_Covers(u.geom, k.location)
+         where k.code = 'EDGE-1' and u.level = 'commune' and u.validity @> date '2026-12-02'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("covering");
+    assert!(covering >= 2, "the point lies on the boundary of {covering} communes");
+    for units_as_of in ["2025-06-30", "2026-12-02"] {
+        let expected: Vec<(String, i64)> = sqlx::query_as(
+            "select u.code, k.key_points from atlas_commune_key_points($1::date, '2025-06-01 00:00+07',
+                 '2025-08-01 00:00+07', null) k join admin_units u on u.id = k.unit_id order by u.code",
+        )
+        .bind(units_as_of)
+        .fetch_all(&db.pool)
+        .await
+        .expect("oracle");
+        assert!(expected.len() > 10, "{units_as_of}: key points in many communes");
+        let (status, body) = get_json(
+            &router,
+            &format!("/api/v1/collections/commune_stats/items?{WINDOW}&units_as_of={units_as_of}&limit=1000"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mut served: Vec<(String, i64)> = body["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| &f["properties"])
+            .filter(|p| p["key_points"].as_i64() != Some(0))
+            .map(|p| (p["code"].as_str().expect("code").to_owned(), p["key_points"].as_i64().expect("count")))
+            .collect();
+        served.sort();
+        assert_eq!(served, expected, "units of {units_as_of}");
+    }
+}

@@ -52,11 +52,12 @@ pub const COMMUNE_STATS: Layer = Layer {
     geometry: MultiPolygon,
     // Key points are counted where they lie, in the communes of units_as_of (always given: see
     // Filters::resolve_units_as_of), so a window across 2025-07-01 is counted in one set of
-    // units; as_of ($1) still ends an open window.
+    // units; as_of ($1) still ends an open window. Counted per commune (migration 0092), so that
+    // a tile counts only its own communes' points.
     source: "select u.id, u.code, u.name, p.code as district_code, p.name as district_name,
                     pop.population::int4 as population, pop.source as population_source,
-                    coalesce(k.key_points, 0)::int8 as key_points,
-                    round((1000.0 * coalesce(k.key_points, 0) / nullif(pop.population, 0))::numeric, 3)::float8
+                    k.key_points,
+                    round((1000.0 * k.key_points / nullif(pop.population, 0))::numeric, 3)::float8
                         as rate_per_1000,
                     {units_as_of}::date as units_as_of, u.geom
              from admin_units u left join admin_units p on p.id = u.parent_id
@@ -66,9 +67,11 @@ pub const COMMUNE_STATS: Layer = Layer {
                              when x.sum is not null then 'predecessors' end as source
                  from (select sum(q.population) as sum from admin_unit_changes ch
                        join admin_units q on q.id = ch.predecessor_id where ch.successor_id = u.id) x) pop
-             left join atlas_commune_key_points({units_as_of}::date, coalesce({datetime_start}::timestamptz, '-infinity'),
-                 coalesce({datetime_end}::timestamptz, ($1::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'),
-                 {category}::text) k on k.unit_id = u.id
+             cross join lateral (
+                 select atlas_unit_key_points(u.id, u.geom, {units_as_of}::date,
+                     coalesce({datetime_start}::timestamptz, '-infinity'),
+                     coalesce({datetime_end}::timestamptz, ($1::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'),
+                     {category}::text) as key_points) k
              where u.level = 'commune' and u.validity @> {units_as_of}::date",
     reads: &["admin_units", "admin_unit_changes", "key_points"],
     aggregate_below: None,
