@@ -41,9 +41,10 @@ return (select coalesce(jsonb_object_agg(key, n), '{}')
         from (select key, sum(value::int8) as n from (select * from jsonb_each_text(a)
               union all select * from jsonb_each_text(b)) e group by key) s where n <> 0);
 
--- Adds each point (x, y, category) with its sign (+1 in, −1 out) to its cell at both levels.
+-- Adds each point (x, y, category) with its sign (+1 in, −1 out) to its cell at each level.
 -- A point that left and came back in the same cell (an update of its description) changes
--- nothing and writes nothing.
+-- nothing and writes nothing. The cells are written in key order, so that two writers touching
+-- the same cells lock them in the same order and cannot deadlock.
 create function key_point_cells_add(xs float8[], ys float8[], categories text[], signs int[])
 returns void
 language sql as $$
@@ -56,6 +57,7 @@ language sql as $$
           group by 1, 2, 3, 4) by_category
     group by level, cx, cy
     having bool_or(n <> 0 or x <> 0 or y <> 0)
+    order by level, cx, cy
     on conflict (level, cx, cy) do update
         set k = c.k + excluded.k, sx = c.sx + excluded.sx, sy = c.sy + excluded.sy,
             counts = key_point_cells_sum(c.counts, excluded.counts);
@@ -103,12 +105,6 @@ create trigger key_point_cells_delete after delete on key_points
 create trigger key_point_cells_truncate after truncate on key_points
     for each statement execute function key_point_cells_track();
 
-insert into key_point_cells (level, cx, cy, k, counts, sx, sy)
-select level, cx, cy, sum(n), jsonb_object_agg('count_' || category, n), sum(x), sum(y)
-from (select l.level, floor(atlas_web_x(location) * 2 ^ l.level)::int as cx,
-             floor(atlas_web_y(location) * 2 ^ l.level)::int as cy, category, count(*) as n,
-             sum(atlas_web_x(location)) as x, sum(atlas_web_y(location)) as y
-      from key_points, (values (14), (15), (16)) l(level)
-      where archived_at is null and location is not null
-      group by 1, 2, 3, 4) by_category
-group by level, cx, cy;
+select key_point_cells_add(array_agg(atlas_web_x(location)), array_agg(atlas_web_y(location)),
+                           array_agg(category), array_agg(1))
+from key_points where archived_at is null and location is not null;
