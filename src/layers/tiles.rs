@@ -93,29 +93,41 @@ fn aggregates(layer: &Layer, tile: TileCoord, filters: &Filters, scope: &ReadSco
             "atlas_web_{f}(l.geom) >= {t}::int / 2 ^ {z}::int and atlas_web_{f}(l.geom) < ({t}::int + 1) / 2 ^ {z}::int"
         )
     };
-    sql.text = format!(
-        "select ST_AsMVT(t, '{name}', {EXTENT}, 'geom', 'fid') from (
-             select cell as fid, sum(k)::int8 as count,
-                    jsonb_object_agg('count_' || coalesce(c, 'none'), k) as counts,
-                    ST_Point(round((sum(wx) / sum(k) * 2 ^ {z}::int - {x}::int) * {EXTENT}),
-                             round((sum(wy) / sum(k) * 2 ^ {z}::int - {y}::int) * {EXTENT})) as geom
+    let rows = format!(
+        "select cell, sum(k)::int8 as count, jsonb_object_agg('count_' || coalesce(c, 'none'), k) as counts,
+                sum(wx) as wx, sum(wy) as wy
+         from (
+             select floor(wx * n)::int8 * n::int8 + floor(wy * n)::int8 as cell, c, count(*) as k,
+                    sum(wx) as wx, sum(wy) as wy
              from (
-                 select floor(wx * n)::int8 * n::int8 + floor(wy * n)::int8 as cell, c, count(*) as k,
-                        sum(wx) as wx, sum(wy) as wy
-                 from (
-                     select atlas_web_x(l.geom) as wx, atlas_web_y(l.geom) as wy, {category} as c,
-                            {CELLS} * 2 ^ {z}::int as n
-                     from ({source}) l
-                     where {xs} and {ys} and {conds}
-                 ) p group by cell, c
-             ) by_category group by cell
-         ) t",
+                 select atlas_web_x(l.geom) as wx, atlas_web_y(l.geom) as wy, {category} as c,
+                        {CELLS} * 2 ^ {z}::int as n
+                 from ({source}) l
+                 where {xs} and {ys} and {conds}
+             ) p group by cell, c
+         ) by_category group by cell",
         xs = range("x", &x),
         ys = range("y", &y),
-        name = layer.id,
         source = sql.source,
     );
+    sql.text = cell_tile(layer, &z, &x, &y, &rows);
     sql
+}
+
+/// The MVT of an aggregated tile from `rows` of (`cell`, `count`, `counts` as
+/// {"count_<category>": n}, `wx`, `wy`: the sums of the features' places in the unit square):
+/// one point per cell at the features' mean position, in the tile's units. Both ways of counting
+/// ([`aggregates`], [`counted_cells`]) end here.
+fn cell_tile(layer: &Layer, z: &str, x: &str, y: &str, rows: &str) -> String {
+    format!(
+        "select ST_AsMVT(t, '{name}', {EXTENT}, 'geom', 'fid') from (
+             select cell as fid, count, counts,
+                    ST_Point(round((wx / count * 2 ^ {z}::int - {x}::int) * {EXTENT}),
+                             round((wy / count * 2 ^ {z}::int - {y}::int) * {EXTENT})) as geom
+             from ({rows}) r
+         ) t",
+        name = layer.id,
+    )
 }
 
 /// The levels of the cells `layer.cell_counts` keeps (2^level cells per side of the unit square),
@@ -170,10 +182,6 @@ fn counted_cells(layer: &Layer, tile: TileCoord, filters: &Filters, scope: &Read
         xs = range("cx", &x),
         ys = range("cy", &y),
     );
-    let point = format!(
-        "ST_Point(round((wx / count * 2 ^ {z}::int - {x}::int) * {EXTENT}),
-                  round((wy / count * 2 ^ {z}::int - {y}::int) * {EXTENT}))"
-    );
     let rows = if exact {
         format!("select cell, k as count, counts, sx as wx, sy as wy from ({cells}) c")
     } else {
@@ -185,12 +193,7 @@ fn counted_cells(layer: &Layer, tile: TileCoord, filters: &Filters, scope: &Read
             .to_owned()
     };
     let with = if exact { String::new() } else { format!("with c as ({cells}) ") };
-    sql.text = format!(
-        "{with}select ST_AsMVT(t, '{name}', {EXTENT}, 'geom', 'fid') from (
-             select cell as fid, count, counts, {point} as geom from ({rows}) r
-         ) t",
-        name = layer.id,
-    );
+    sql.text = format!("{with}{}", cell_tile(layer, &z, &x, &y, &rows));
     Some(sql)
 }
 

@@ -62,6 +62,15 @@ fn expected(points: &[(f64, f64, String)], zoom: u8) -> Cells {
     cells
 }
 
+/// The point of a decoded MVT feature (a reader may give a point as a one-point multipoint).
+fn point_of(geometry: geo::Geometry<f32>) -> geo::Point<f32> {
+    match geometry {
+        geo::Geometry::Point(p) => p,
+        geo::Geometry::MultiPoint(m) if m.0.len() == 1 => m.0[0],
+        other => panic!("a point: {other:?}"),
+    }
+}
+
 /// Every tile at `z` over the points' box: the cells of the aggregated ones, and the features
 /// (their codes) of the others.
 async fn served(
@@ -90,11 +99,7 @@ async fn served(
                 let props = f.properties.expect("properties");
                 if let Some(mvt_reader::feature::Value::String(code)) = props.get("code") {
                     // A feature in the tile's buffer is drawn by its own tile too: count it there.
-                    let p = match f.geometry {
-                        geo::Geometry::Point(p) => p,
-                        geo::Geometry::MultiPoint(m) if m.0.len() == 1 => m.0[0],
-                        other => panic!("a point: {other:?}"),
-                    };
+                    let p = point_of(f.geometry);
                     if (0.0..4096.0).contains(&p.x()) && (0.0..4096.0).contains(&p.y()) {
                         codes.push(code.clone());
                     }
@@ -127,11 +132,7 @@ async fn placed(
     features
         .into_iter()
         .map(|f| {
-            let p = match f.geometry {
-                geo::Geometry::Point(p) => p,
-                geo::Geometry::MultiPoint(m) if m.0.len() == 1 => m.0[0],
-                other => panic!("a point: {other:?}"),
-            };
+            let p = point_of(f.geometry);
             #[expect(clippy::cast_possible_truncation, reason = "tile units are whole numbers below 4,096")]
             (f.id.expect("id"), (p.x() as i64, p.y() as i64))
         })
